@@ -1,0 +1,83 @@
+//! The one error type the browser receives from a server function: a message
+//! an admin can act on, never internals.
+
+use crate::domain::user_input::FieldError;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Your session has ended. Please sign in again.")]
+    NotSignedIn,
+    #[error("Wrong email or password.")]
+    WrongCredentials,
+    #[error("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds.")]
+    TooManyAttempts { retry_after_secs: u64 },
+    #[error("Please correct the highlighted fields.")]
+    Invalid(Vec<FieldError>),
+    #[error("That user no longer exists.")]
+    NotFound,
+    #[error("Something went wrong on the server; the details are in its log.")]
+    Internal,
+    #[error("Could not reach the server: {0}")]
+    ServerFn(ServerFnErrorErr),
+}
+
+impl AppError {
+    /// The message for one field, when this is a validation error.
+    pub fn field_message(&self, field: crate::domain::user_input::UserField) -> Option<String> {
+        match self {
+            Self::Invalid(errors) => errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::ServerFn(value)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::services::StoreError> for AppError {
+    fn from(error: crate::services::StoreError) -> Self {
+        use crate::domain::user_input::UserField;
+        use crate::services::StoreError;
+        match error {
+            StoreError::EmailTaken { owner } => Self::Invalid(vec![FieldError {
+                field: UserField::Email,
+                message: format!("This email is already used by {owner}."),
+            }]),
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Database(detail) => {
+                tracing::error!(%detail, "database error in a server function");
+                Self::Internal
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_survive_the_wire() {
+        let e = AppError::TooManyAttempts {
+            retry_after_secs: 8,
+        };
+        let bytes = <AppError as FromServerFnError>::ser(&e);
+        assert_eq!(<AppError as FromServerFnError>::de(bytes), e);
+        assert_eq!(
+            e.to_string(),
+            "Too many failed sign-in attempts. Try again in 8 seconds."
+        );
+    }
+}

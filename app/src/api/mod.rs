@@ -1,0 +1,11 @@
+//! The server functions: every one is a public URL under `/api/`, so every
+//! one checks its caller itself (besides the session middleware in front).
+//! Each is thin: check the admin, validate, call a port, map the error.
+
+pub mod auth;
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod guard;
+pub mod users;
+
+pub use error::AppError;

@@ -1,0 +1,22 @@
+//! Status and source badges: words first, colour second.
+
+use crate::domain::user::{UserSource, UserStatus};
+use leptos::prelude::*;
+
+#[component]
+pub fn StatusBadge(status: UserStatus) -> impl IntoView {
+    let class = match status {
+        UserStatus::Active => "badge badge-ok",
+        UserStatus::Deactivated => "badge badge-muted",
+    };
+    view! { <span class=class>{status.to_string()}</span> }
+}
+
+#[component]
+pub fn SourceBadge(source: UserSource) -> impl IntoView {
+    let class = match source {
+        UserSource::Local => "badge badge-neutral",
+        UserSource::AzureAd => "badge badge-accent",
+    };
+    view! { <span class=class>{source.to_string()}</span> }
+}

@@ -1,0 +1,9 @@
+//! Plain data and pure logic: no I/O, compiles for the server and for wasm.
+//! Most unit tests live here.
+
+pub mod admin;
+pub mod email;
+pub mod format;
+pub mod paging;
+pub mod user;
+pub mod user_input;

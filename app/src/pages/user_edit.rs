@@ -1,0 +1,190 @@
+//! Add user (a local user) and Edit user: one form, every field validated on
+//! the server, each problem shown at its field.
+
+use crate::api::AppError;
+use crate::api::users::{CreateUser, UpdateUser, get_user};
+use crate::components::badge::{SourceBadge, StatusBadge};
+use crate::components::text_field::TextField;
+use crate::components::toast::Toast;
+use crate::domain::user::{LocalUser, UserSource};
+use crate::domain::user_input::{UserField, UserInput};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+#[component]
+pub fn NewUserPage() -> impl IntoView {
+    let create = ServerAction::<CreateUser>::new();
+    let on_submit = Callback::new(move |input: UserInput| {
+        create.dispatch(CreateUser { input });
+    });
+    after_save(create.value().into());
+    view! {
+        <Title text="Add user"/>
+        <div class="page-header">
+            <div>
+                <h1>"Add user"</h1>
+                <p class="muted">"A local user: dirsync's syncs never change or deactivate them."</p>
+            </div>
+        </div>
+        <UserForm
+            initial=UserInput::default()
+            on_submit=on_submit
+            result=create.value()
+            pending=create.pending()
+            submit_label="Add user"
+        />
+    }
+}
+
+#[component]
+pub fn EditUserPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let user = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_user(id).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    view! {
+        <Title text="Edit user"/>
+        <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(user) => view! { <EditUser user=user/> }.into_any(),
+                    Err(e) => view! {
+                        <div class="page-header"><h1>"Edit user"</h1></div>
+                        <p class="banner banner-error" role="alert">{e.to_string()}</p>
+                        <a class="button" href="/users">"Back to Users"</a>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn EditUser(user: LocalUser) -> impl IntoView {
+    let update = ServerAction::<UpdateUser>::new();
+    let id = user.id;
+    let on_submit = Callback::new(move |input: UserInput| {
+        update.dispatch(UpdateUser { id, input });
+    });
+    after_save(update.value().into());
+    let from_azure = user.source == UserSource::AzureAd;
+    view! {
+        <div class="page-header">
+            <div>
+                <h1>{format!("Edit {}", user.display_name)}</h1>
+                <p class="row">
+                    <StatusBadge status=user.status/>
+                    <SourceBadge source=user.source/>
+                </p>
+            </div>
+        </div>
+        {from_azure.then(|| view! {
+            <p class="banner banner-info">
+                "This user comes from Azure AD. A later sync will not overwrite your edit silently: it reports the row as a conflict."
+            </p>
+        })}
+        <UserForm
+            initial=UserInput::from_user(&user)
+            on_submit=on_submit
+            result=update.value()
+            pending=update.pending()
+            submit_label="Save changes"
+        />
+    }
+}
+
+/// After a successful save: say so, and go back to the list.
+fn after_save(result: Signal<Option<Result<LocalUser, AppError>>>) {
+    let navigate = use_navigate();
+    Effect::new(move || {
+        if let Some(Ok(user)) = result.get() {
+            Toast::show(format!("Saved {}.", user.display_name));
+            navigate("/users", Default::default());
+        }
+    });
+}
+
+#[component]
+fn UserForm(
+    initial: UserInput,
+    on_submit: Callback<UserInput>,
+    #[prop(into)] result: Signal<Option<Result<LocalUser, AppError>>>,
+    pending: Memo<bool>,
+    submit_label: &'static str,
+) -> impl IntoView {
+    let values: Vec<(UserField, RwSignal<String>)> = UserField::ALL
+        .iter()
+        .map(|&field| (field, RwSignal::new(initial.get(field).to_owned())))
+        .collect();
+    let collected = values.clone();
+    let collect = move || {
+        let mut input = UserInput::default();
+        for (field, value) in &collected {
+            input.set(*field, value.get_untracked());
+        }
+        input
+    };
+    let error_for = move |field: UserField| {
+        Signal::derive(move || {
+            result.with(|r| {
+                r.as_ref()
+                    .and_then(|r| r.as_ref().err())
+                    .and_then(|e| e.field_message(field))
+            })
+        })
+    };
+    let general_error = move || {
+        result.with(|r| match r {
+            Some(Err(AppError::Invalid(_))) => {
+                Some("Please correct the highlighted fields.".to_owned())
+            }
+            Some(Err(e)) => Some(e.to_string()),
+            _ => None,
+        })
+    };
+    let fields = values
+        .into_iter()
+        .map(|(field, value)| {
+            let (input_type, autocomplete) = match field {
+                UserField::Email => ("email", Some("off")),
+                UserField::BusinessPhone | UserField::MobilePhone => ("tel", Some("off")),
+                _ => ("text", Some("off")),
+            };
+            let required = matches!(field, UserField::DisplayName | UserField::Email);
+            view! {
+                <TextField
+                    id=field.key()
+                    label=field.label()
+                    value=value
+                    error=error_for(field)
+                    input_type=input_type
+                    required=required
+                    autocomplete=autocomplete.unwrap_or("off")
+                />
+            }
+        })
+        .collect_view();
+
+    view! {
+        <form
+            class="card form-grid"
+            novalidate
+            on:submit=move |ev| {
+                ev.prevent_default();
+                on_submit.run(collect());
+            }
+        >
+            {fields}
+            {move || general_error().map(|m| view! { <p class="banner banner-error form-wide" role="alert">{m}</p> })}
+            <div class="row form-wide">
+                <button type="submit" class="button primary" disabled=move || pending.get()>{submit_label}</button>
+                <a class="button" href="/users">"Cancel"</a>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,227 @@
+//! Users: the platform's directory, searched and paged on the server.
+
+use crate::api::users::{SetUserStatus, list_users};
+use crate::components::badge::{SourceBadge, StatusBadge};
+use crate::components::toast::Toast;
+use crate::domain::format::{format_count, format_timestamp};
+use crate::domain::paging::Page;
+use crate::domain::user::{LocalUser, UserStatus};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+/// A link to another page of the same search.
+fn page_href(search: &str, page: u32) -> String {
+    let mut href = format!("/users?page={page}");
+    if !search.is_empty() {
+        href.push_str("&q=");
+        href.push_str(&encode_query_value(search));
+    }
+    href
+}
+
+/// Percent-encodes a query value (the same on server and browser).
+fn encode_query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.with(|q| q.get("q").unwrap_or_default());
+    let page = move || {
+        query.with(|q| {
+            q.get("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(1)
+        })
+    };
+    let set_status = ServerAction::<SetUserStatus>::new();
+    let users = Resource::new(
+        move || (search(), page(), set_status.version().get()),
+        |(search, page, _)| list_users(search, page),
+    );
+    Effect::new(move || {
+        if let Some(Ok(user)) = set_status.value().get() {
+            let verb = match user.status {
+                UserStatus::Active => "Reactivated",
+                UserStatus::Deactivated => "Deactivated",
+            };
+            Toast::show(format!("{verb} {}.", user.display_name));
+        }
+    });
+
+    view! {
+        <Title text="Users"/>
+        <div class="page-header">
+            <div>
+                <h1>"Users"</h1>
+                <p class="muted">"Everyone who can use the helpdesk platform."</p>
+            </div>
+            <a class="button primary" href="/users/new">"Add user"</a>
+        </div>
+        <Form method="GET" action="/users" attr:class="toolbar" attr:role="search">
+            <label for="user-search" class="visually-hidden">"Search users"</label>
+            <input
+                id="user-search"
+                type="search"
+                name="q"
+                placeholder="Search by name, email, department or title"
+                prop:value=search
+            />
+            <button type="submit" class="button">"Search"</button>
+        </Form>
+        {move || {
+            set_status.value().get().and_then(|r| r.err()).map(|e| {
+                view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }
+            })
+        }}
+        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading users…"</p> }>
+            {move || Suspend::new(async move {
+                match users.await {
+                    Ok(page) => view! { <UserTable page=page search=search() set_status=set_status/> }.into_any(),
+                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn UserTable(
+    page: Page<LocalUser>,
+    search: String,
+    set_status: ServerAction<SetUserStatus>,
+) -> impl IntoView {
+    if page.items.is_empty() {
+        let message = if search.is_empty() {
+            "No users yet. Add a local user, or import your people from Azure AD.".to_owned()
+        } else {
+            format!(
+                "No users match “{search}”. Check the spelling, or search for part of a name or email."
+            )
+        };
+        return view! {
+            <section class="empty-state">
+                <h2>"No users found"</h2>
+                <p>{message}</p>
+                <div class="row">
+                    <a class="button primary" href="/users/new">"Add user"</a>
+                    <a class="button" href="/import">"Import Users"</a>
+                </div>
+            </section>
+        }
+        .into_any();
+    }
+
+    let (first, last) = page.shown_range();
+    let summary = format!(
+        "{}–{} of {}",
+        format_count(first),
+        format_count(last),
+        format_count(page.total)
+    );
+    let previous = (page.page > 1).then(|| page_href(&search, page.page - 1));
+    let next = (page.page < page.page_count()).then(|| page_href(&search, page.page + 1));
+    let rows = page
+        .items
+        .into_iter()
+        .map(|user| view! { <UserRow user=user set_status=set_status/> })
+        .collect_view();
+
+    view! {
+        <div class="table-wrap">
+            <table class="data-table">
+                <caption class="visually-hidden">"Users"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Department"</th>
+                        <th scope="col">"Job title"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Source"</th>
+                        <th scope="col">"Last synced"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="Pages">
+            <span class="muted">{summary}</span>
+            <div class="row">
+                {match previous {
+                    Some(href) => view! { <a class="button" href=href rel="prev">"Previous"</a> }.into_any(),
+                    None => view! { <span class="button disabled" aria-disabled="true">"Previous"</span> }.into_any(),
+                }}
+                {match next {
+                    Some(href) => view! { <a class="button" href=href rel="next">"Next"</a> }.into_any(),
+                    None => view! { <span class="button disabled" aria-disabled="true">"Next"</span> }.into_any(),
+                }}
+            </div>
+        </nav>
+    }
+    .into_any()
+}
+
+#[component]
+fn UserRow(user: LocalUser, set_status: ServerAction<SetUserStatus>) -> impl IntoView {
+    let (action, target) = match user.status {
+        UserStatus::Active => ("Deactivate", UserStatus::Deactivated),
+        UserStatus::Deactivated => ("Reactivate", UserStatus::Active),
+    };
+    let id = user.id;
+    let action_label = format!("{action} {}", user.display_name);
+    let edit_label = format!("Edit {}", user.display_name);
+    let dash = || "—".to_owned();
+    view! {
+        <tr>
+            <th scope="row"><a href=format!("/users/{id}")>{user.display_name.clone()}</a></th>
+            <td>{user.email}</td>
+            <td>{user.department.unwrap_or_else(dash)}</td>
+            <td>{user.job_title.unwrap_or_else(dash)}</td>
+            <td><StatusBadge status=user.status/></td>
+            <td><SourceBadge source=user.source/></td>
+            <td>{user.last_synced_at.map(format_timestamp).unwrap_or_else(|| "Never".to_owned())}</td>
+            <td class="actions">
+                <a class="button small" href=format!("/users/{id}") aria-label=edit_label>"Edit"</a>
+                <button
+                    type="button"
+                    class="button small"
+                    aria-label=action_label
+                    disabled=move || set_status.pending().get()
+                    on:click=move |_| {
+                        set_status.dispatch(SetUserStatus { id, status: target });
+                    }
+                >
+                    {action}
+                </button>
+            </td>
+        </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_links_keep_the_search_and_encode_it() {
+        assert_eq!(page_href("", 2), "/users?page=2");
+        assert_eq!(
+            page_href("o'brien & co", 3),
+            "/users?page=3&q=o%27brien%20%26%20co"
+        );
+        assert_eq!(page_href("zoë", 1), "/users?page=1&q=zo%C3%AB");
+    }
+}

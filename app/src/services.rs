@@ -1,0 +1,101 @@
+//! The ports: what the server functions need from the running system, as
+//! small traits. The `server` crate implements them (sqlx, argon2); the
+//! server functions reach them through Leptos context, via [`Services`].
+
+use crate::domain::admin::Admin;
+use crate::domain::paging::{Page, UserQuery};
+use crate::domain::user::{LocalUser, UserStatus};
+use crate::domain::user_input::ValidUserInput;
+use async_trait::async_trait;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why a store operation failed, in terms the server functions can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("the email address is already used by {owner}")]
+    EmailTaken { owner: String },
+    #[error("not found")]
+    NotFound,
+    /// The database failed; the text is for the log, never the browser.
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+/// The platform's user directory.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn list_users(&self, query: &UserQuery) -> Result<Page<LocalUser>, StoreError>;
+    async fn get_user(&self, id: i64) -> Result<LocalUser, StoreError>;
+    async fn create_local_user(&self, input: &ValidUserInput) -> Result<LocalUser, StoreError>;
+    async fn update_user(&self, id: i64, input: &ValidUserInput) -> Result<LocalUser, StoreError>;
+    async fn set_user_status(&self, id: i64, status: UserStatus) -> Result<LocalUser, StoreError>;
+}
+
+/// Why a sign-in was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignInError {
+    #[error("wrong email or password")]
+    WrongCredentials,
+    #[error("too many failed attempts; retry in {0:?}")]
+    Throttled(Duration),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A session just opened: the token goes into the cookie, only its hash is stored.
+pub struct NewSession {
+    pub token: String,
+    pub admin: Admin,
+    pub max_age: Duration,
+}
+
+/// Admin accounts and their sessions.
+#[async_trait]
+pub trait AdminAuth: Send + Sync {
+    async fn sign_in(&self, email: &str, password: &str) -> Result<NewSession, SignInError>;
+    async fn admin_for_session(&self, token: &str) -> Result<Option<Admin>, StoreError>;
+    async fn sign_out(&self, token: &str) -> Result<(), StoreError>;
+}
+
+/// Everything the server functions reach, provided once as Leptos context.
+#[derive(Clone)]
+pub struct Services {
+    pub users: Arc<dyn UserStore>,
+    pub auth: Arc<dyn AdminAuth>,
+}
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "dirsync_session";
+
+/// The session token from a request's `Cookie` headers, if any.
+pub fn session_token(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_session_cookie_among_others() {
+        let mut headers = http::HeaderMap::new();
+        headers.append(
+            http::header::COOKIE,
+            "theme=dark; dirsync_session=abc123".parse().unwrap(),
+        );
+        assert_eq!(session_token(&headers).as_deref(), Some("abc123"));
+        headers.clear();
+        headers.append(http::header::COOKIE, "dirsync_session=".parse().unwrap());
+        assert_eq!(session_token(&headers), None);
+        assert_eq!(session_token(&http::HeaderMap::new()), None);
+    }
+}

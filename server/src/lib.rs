@@ -1,0 +1,32 @@
+//! The running system: configuration, database, authentication and the web
+//! router, wired together. `main.rs` only reads the environment and serves.
+
+#![recursion_limit = "256"]
+
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod store;
+pub mod web;
+
+use app::services::Services;
+use auth::{AuthService, ThrottlePolicy};
+use leptos::prelude::LeptosOptions;
+use std::sync::Arc;
+use store::Store;
+
+/// Builds the router over an opened store.
+pub fn build_router(
+    store: Store,
+    leptos_options: LeptosOptions,
+    throttle: ThrottlePolicy,
+) -> axum::Router {
+    let services = Services {
+        users: Arc::new(store.clone()),
+        auth: Arc::new(AuthService::new(store, throttle)),
+    };
+    web::router(web::AppState {
+        leptos_options,
+        services,
+    })
+}

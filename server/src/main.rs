@@ -1,0 +1,78 @@
+//! Starts dirsync: read the environment, open and migrate the database,
+//! make sure an admin exists, serve until Ctrl-C or SIGTERM.
+
+use anyhow::Context;
+use server::bootstrap::{FirstAdmin, ensure_first_admin};
+use server::config::Config;
+use server::store::Store;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+
+    let config = Config::from_env();
+    let store = Store::open(&config.database_url)
+        .await
+        .context("opening the database (DATABASE_URL)")?;
+    tracing::info!(engine = ?store.engine(), "database ready");
+
+    match ensure_first_admin(
+        &store,
+        config.admin_email.as_deref(),
+        config.admin_password.as_ref(),
+    )
+    .await?
+    {
+        FirstAdmin::Existing => {}
+        FirstAdmin::FromEnvironment { email } => {
+            tracing::info!(%email, "created the first admin from ADMIN_EMAIL/ADMIN_PASSWORD")
+        }
+        FirstAdmin::Generated { email, password } => {
+            // Shown once, on the console only: not a log line, not stored.
+            println!(
+                "\n  First admin created. Sign in with:\n    Email:    {email}\n    Password: {password}\n  This password is not shown again.\n"
+            );
+        }
+    }
+
+    let leptos_options = leptos::prelude::get_configuration(None)
+        .context("reading the Leptos configuration")?
+        .leptos_options;
+    let addr = leptos_options.site_addr;
+    let router = server::build_router(store.clone(), leptos_options, Default::default());
+
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
+    tracing::info!("dirsync is listening on http://{addr}");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,374 @@
+//! The server over real HTTP: the session gate in front of every page and
+//! every server function, sign-in and its cookie, and validation at the edge.
+
+mod common;
+
+use app::api::AppError;
+use app::domain::paging::Page;
+use app::domain::user::LocalUser;
+use app::domain::user_input::UserField;
+use leptos::prelude::LeptosOptions;
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use secrecy::SecretString;
+use server::auth::ThrottlePolicy;
+use server::bootstrap::ensure_first_admin;
+use server::web::PUBLIC_SERVER_FNS;
+use std::time::Duration;
+
+const ADMIN_EMAIL: &str = "admin@example.com";
+const ADMIN_PASSWORD: &str = "correct horse battery";
+
+struct TestApp {
+    base: String,
+    http: reqwest::Client,
+    db: common::TestDb,
+}
+
+async fn spawn_app() -> TestApp {
+    let db = common::sqlite().await;
+    ensure_first_admin(
+        &db.store,
+        Some(ADMIN_EMAIL),
+        Some(&SecretString::from(ADMIN_PASSWORD)),
+    )
+    .await
+    .unwrap();
+    let options = LeptosOptions::builder()
+        .output_name("dirsync")
+        .site_root("target/site")
+        .build();
+    let throttle = ThrottlePolicy {
+        free_failures: 3,
+        first_delay: Duration::from_secs(30),
+        max_delay: Duration::from_secs(60),
+        forget_after: Duration::from_secs(60),
+    };
+    let router = server::build_router(db.store.clone(), options, throttle);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp { base, http, db }
+}
+
+impl TestApp {
+    async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}/api/sign_in", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "email={}&password={}",
+                encode(email),
+                encode(password)
+            ));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Signs in and returns the `Cookie` header value for the session.
+    async fn session_cookie(&self) -> String {
+        let response = self.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD, &[]).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let set_cookie = response
+            .headers()
+            .get(SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap();
+        set_cookie.split(';').next().unwrap().to_owned()
+    }
+
+    async fn call_json(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        let mut request = self.http.post(format!("{}{path}", self.base)).json(&body);
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn list_users(&self, cookie: &str, search: &str) -> Page<LocalUser> {
+        let response = self
+            .http
+            .post(format!("{}/api/list_users", self.base))
+            .header(COOKIE, cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("search={}&page=1", encode(search)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn app_error(response: reqwest::Response) -> AppError {
+    let text = response.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not an AppError ({e}): {text}"))
+}
+
+#[tokio::test]
+async fn every_server_function_refuses_an_anonymous_call() {
+    let app = spawn_app().await;
+    let registered: Vec<(&str, http::Method)> = server_fn::axum::server_fn_paths().collect();
+    assert!(
+        registered.len() >= 8,
+        "the registry lists the app's server functions: {registered:?}"
+    );
+    for public in PUBLIC_SERVER_FNS {
+        assert!(
+            registered.iter().any(|(path, _)| path == public),
+            "{public} is registered"
+        );
+    }
+    for (path, method) in registered
+        .iter()
+        .filter(|(path, _)| !PUBLIC_SERVER_FNS.contains(path))
+    {
+        for cookie in [None, Some("dirsync_session=forged-token")] {
+            let mut request = app
+                .http
+                .request(method.clone(), format!("{}{path}", app.base));
+            if let Some(cookie) = cookie {
+                request = request.header(COOKIE, cookie);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(
+                response.status(),
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} with {cookie:?}"
+            );
+            assert_eq!(app_error(response).await, AppError::NotSignedIn, "{path}");
+        }
+    }
+    app.db.teardown().await;
+}
+
+#[tokio::test]
+async fn pages_send_anonymous_visitors_to_sign_in() {
+    let app = spawn_app().await;
+    for page in [
+        "/users",
+        "/users/new",
+        "/users/1",
+        "/import",
+        "/settings",
+        "/history",
+        "/",
+        "/no-such-page",
+    ] {
+        let response = app
+            .http
+            .get(format!("{}{page}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_redirection(),
+            "{page}: {}",
+            response.status()
+        );
+        let location = response.headers().get(LOCATION).unwrap().to_str().unwrap();
+        assert_eq!(location, "/login", "{page}");
+    }
+    let login = app
+        .http
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    let html = login.text().await.unwrap();
+    assert!(
+        html.contains("Sign in") && html.contains("Password"),
+        "the sign-in page renders"
+    );
+    let health = app
+        .http
+        .get(format!("{}/api/health", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    app.db.teardown().await;
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_it() {
+    let app = spawn_app().await;
+    let response = app.sign_in("ADMIN@example.com", ADMIN_PASSWORD, &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let set_cookie = response
+        .headers()
+        .get(SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(set_cookie.starts_with("dirsync_session="), "{set_cookie}");
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+        "{set_cookie}"
+    );
+    assert!(!set_cookie.contains("Secure"), "plain http: no Secure flag");
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+
+    let page = app.list_users(&cookie, "").await;
+    assert_eq!(page.total, 0);
+    let users = app
+        .http
+        .get(format!("{}/users", app.base))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(users.status(), StatusCode::OK);
+    let login = app
+        .http
+        .get(format!("{}/login", app.base))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        login.headers().get(LOCATION).unwrap(),
+        "/users",
+        "signed in: /login goes to Users"
+    );
+
+    let behind_https = app
+        .sign_in(
+            ADMIN_EMAIL,
+            ADMIN_PASSWORD,
+            &[("x-forwarded-proto", "https")],
+        )
+        .await;
+    let secure = behind_https
+        .headers()
+        .get(SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(secure.contains("; Secure"), "https: Secure flag: {secure}");
+
+    let out = app
+        .call_json("/api/sign_out", Some(&cookie), serde_json::json!({}))
+        .await;
+    assert_eq!(out.status(), StatusCode::OK);
+    assert!(
+        out.headers()
+            .get(SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let after = app
+        .call_json("/api/current_admin", Some(&cookie), serde_json::json!({}))
+        .await;
+    assert_eq!(
+        after.status(),
+        StatusCode::UNAUTHORIZED,
+        "the old cookie no longer works"
+    );
+    app.db.teardown().await;
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_then_slowed_down() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        let response = app.sign_in(ADMIN_EMAIL, "wrong password", &[]).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(response.headers().get(SET_COOKIE).is_none());
+        assert_eq!(app_error(response).await, AppError::WrongCredentials);
+    }
+    let response = app.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD, &[]).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits now"
+    );
+    match app_error(response).await {
+        AppError::TooManyAttempts { retry_after_secs } => {
+            assert!((25..=30).contains(&retry_after_secs))
+        }
+        other => panic!("expected TooManyAttempts, got {other:?}"),
+    }
+    app.db.teardown().await;
+}
+
+#[tokio::test]
+async fn bad_user_input_is_explained_per_field_and_saves_nothing() {
+    let app = spawn_app().await;
+    let cookie = app.session_cookie().await;
+    let bad = serde_json::json!({ "input": {
+        "display_name": " ", "email": "not-an-email", "given_name": "", "surname": "",
+        "job_title": "x".repeat(129), "department": "", "office_location": "",
+        "business_phone": "", "mobile_phone": "", "employee_id": ""
+    }});
+    let response = app.call_json("/api/create_user", Some(&cookie), bad).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error = app_error(response).await;
+    assert!(error.field_message(UserField::DisplayName).is_some());
+    assert!(
+        error
+            .field_message(UserField::Email)
+            .unwrap()
+            .contains("valid email")
+    );
+    assert!(
+        error
+            .field_message(UserField::JobTitle)
+            .unwrap()
+            .contains("too long")
+    );
+    assert_eq!(app.list_users(&cookie, "").await.total, 0, "nothing saved");
+
+    let ada = serde_json::json!({ "input": {
+        "display_name": "Ada Lovelace", "email": "ada@example.com", "given_name": "", "surname": "",
+        "job_title": "", "department": "Engineering", "office_location": "",
+        "business_phone": "", "mobile_phone": "", "employee_id": ""
+    }});
+    let created = app
+        .call_json("/api/create_user", Some(&cookie), ada.clone())
+        .await;
+    assert_eq!(created.status(), StatusCode::OK);
+    let again = app.call_json("/api/create_user", Some(&cookie), ada).await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let message = app_error(again)
+        .await
+        .field_message(UserField::Email)
+        .unwrap();
+    assert_eq!(
+        message,
+        "This email is already used by Ada Lovelace (ada@example.com)."
+    );
+    assert_eq!(app.list_users(&cookie, "engineering").await.total, 1);
+    app.db.teardown().await;
+}

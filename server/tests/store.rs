@@ -1,0 +1,419 @@
+//! The store's behaviour, one suite run on SQLite and on PostgreSQL.
+
+mod common;
+
+use app::domain::paging::UserQuery;
+use app::domain::user::{UserSource, UserStatus};
+use app::domain::user_input::{UserInput, ValidUserInput};
+use app::services::{AdminAuth, SignInError, StoreError, UserStore};
+use common::TestDb;
+use server::auth::{AuthService, ThrottlePolicy, hash_password};
+use server::store::Store;
+use std::time::Duration;
+
+fn person(name: &str, email: &str) -> ValidUserInput {
+    UserInput {
+        display_name: name.into(),
+        email: email.into(),
+        ..UserInput::default()
+    }
+    .validate()
+    .expect("valid test input")
+}
+
+on_both_engines!(
+    migrations_run_once_and_reopen_cleanly,
+    users_round_trip_every_field,
+    emails_are_unique_case_insensitively,
+    listing_pages_and_sorts_by_name,
+    search_matches_name_email_department_and_title,
+    search_takes_wildcards_literally,
+    updates_change_fields_and_guard_the_email,
+    status_changes_deactivate_and_reactivate,
+    sessions_expire_and_end_at_sign_out,
+    sign_in_checks_the_password_and_throttles_failures,
+);
+
+async fn migrations_run_once_and_reopen_cleanly(db: &TestDb) {
+    db.store
+        .create_local_user(&person("Ada Lovelace", "ada@example.com"))
+        .await
+        .unwrap();
+    let again = Store::open(&db.url)
+        .await
+        .expect("reopening runs no migration twice");
+    let page = again.list_users(&UserQuery::new("", 1)).await.unwrap();
+    assert_eq!(page.total, 1, "data survives a reopen");
+    again.close().await;
+}
+
+async fn users_round_trip_every_field(db: &TestDb) {
+    let input = UserInput {
+        display_name: "Zoë O'Brien-Ławniczak".into(),
+        email: "Zoe.OBrien@Example.com".into(),
+        given_name: "Zoë".into(),
+        surname: "O'Brien-Ławniczak".into(),
+        job_title: "Head of Support".into(),
+        department: "カスタマーサポート".into(),
+        office_location: "Dublin 2".into(),
+        business_phone: "+353 1 555 0100".into(),
+        mobile_phone: "+353 87 555 0101".into(),
+        employee_id: "E-00042".into(),
+    }
+    .validate()
+    .unwrap();
+    let created = db.store.create_local_user(&input).await.unwrap();
+    assert_eq!(
+        created.email, "Zoe.OBrien@Example.com",
+        "the email is kept as typed"
+    );
+    assert_eq!(created.display_name, "Zoë O'Brien-Ławniczak");
+    assert_eq!(created.department.as_deref(), Some("カスタマーサポート"));
+    assert_eq!(created.employee_id.as_deref(), Some("E-00042"));
+    assert_eq!(created.status, UserStatus::Active);
+    assert_eq!(created.source, UserSource::Local);
+    assert_eq!(created.azure_object_id, None);
+    assert_eq!(created.last_synced_at, None);
+    assert!(created.created_at > 1_700_000_000_000 && created.created_at == created.updated_at);
+
+    let fetched = db.store.get_user(created.id).await.unwrap();
+    assert_eq!(fetched, created);
+    assert_eq!(
+        db.store.get_user(created.id + 1000).await,
+        Err(StoreError::NotFound)
+    );
+}
+
+async fn emails_are_unique_case_insensitively(db: &TestDb) {
+    db.store
+        .create_local_user(&person("Ada Lovelace", "Ada@Example.com"))
+        .await
+        .unwrap();
+    let clash = db
+        .store
+        .create_local_user(&person("Impostor", "ada@EXAMPLE.com"))
+        .await;
+    assert_eq!(
+        clash,
+        Err(StoreError::EmailTaken {
+            owner: "Ada Lovelace (Ada@Example.com)".into()
+        })
+    );
+    let unicode = db
+        .store
+        .create_local_user(&person("Émile", "ÉMILE@example.fr"))
+        .await
+        .unwrap();
+    let clash = db
+        .store
+        .create_local_user(&person("Other", "émile@example.fr"))
+        .await;
+    assert!(
+        matches!(clash, Err(StoreError::EmailTaken { .. })),
+        "non-ASCII case folds too: {clash:?}"
+    );
+    assert_eq!(
+        db.store
+            .list_users(&UserQuery::new("", 1))
+            .await
+            .unwrap()
+            .total,
+        2,
+        "nothing else was saved"
+    );
+    assert_eq!(unicode.email, "ÉMILE@example.fr");
+}
+
+async fn listing_pages_and_sorts_by_name(db: &TestDb) {
+    for i in (0..30).rev() {
+        db.store
+            .create_local_user(&person(
+                &format!("user {i:02}"),
+                &format!("u{i}@example.com"),
+            ))
+            .await
+            .unwrap();
+    }
+    db.store
+        .create_local_user(&person("Aaron", "aaron@example.com"))
+        .await
+        .unwrap();
+    let first = db.store.list_users(&UserQuery::new("", 1)).await.unwrap();
+    assert_eq!(first.total, 31);
+    assert_eq!(first.items.len(), 25);
+    assert_eq!(first.page_count(), 2);
+    assert_eq!(
+        first.items[0].display_name, "Aaron",
+        "sorted case-insensitively by name"
+    );
+    assert_eq!(first.items[1].display_name, "user 00");
+    let second = db.store.list_users(&UserQuery::new("", 2)).await.unwrap();
+    assert_eq!(second.items.len(), 6);
+    assert_eq!(second.items.last().unwrap().display_name, "user 29");
+    let beyond = db.store.list_users(&UserQuery::new("", 9)).await.unwrap();
+    assert!(beyond.items.is_empty());
+    assert_eq!(beyond.total, 31);
+}
+
+async fn search_matches_name_email_department_and_title(db: &TestDb) {
+    let mut ada = UserInput {
+        display_name: "Ada Lovelace".into(),
+        email: "ada@example.com".into(),
+        ..Default::default()
+    };
+    ada.department = "Engineering".into();
+    ada.job_title = "Analyst".into();
+    db.store
+        .create_local_user(&ada.validate().unwrap())
+        .await
+        .unwrap();
+    db.store
+        .create_local_user(&person("Zoë Adams", "zoe@contoso.ie"))
+        .await
+        .unwrap();
+    db.store
+        .create_local_user(&person("Grace Hopper", "grace@navy.example"))
+        .await
+        .unwrap();
+
+    let names = |page: app::domain::paging::Page<app::domain::user::LocalUser>| {
+        page.items
+            .into_iter()
+            .map(|u| u.display_name)
+            .collect::<Vec<_>>()
+    };
+    let search =
+        |q: &'static str| async move { db.store.list_users(&UserQuery::new(q, 1)).await.unwrap() };
+    assert_eq!(
+        names(search("ADA").await),
+        vec!["Ada Lovelace", "Zoë Adams"]
+    );
+    assert_eq!(names(search("contoso").await), vec!["Zoë Adams"]);
+    assert_eq!(names(search("engineer").await), vec!["Ada Lovelace"]);
+    assert_eq!(names(search("analyst").await), vec!["Ada Lovelace"]);
+    assert_eq!(
+        names(search("ZOË").await),
+        vec!["Zoë Adams"],
+        "non-ASCII search is case-insensitive"
+    );
+    assert_eq!(search("nobody").await.total, 0);
+}
+
+async fn search_takes_wildcards_literally(db: &TestDb) {
+    db.store
+        .create_local_user(&person("Ada Lovelace", "ada@example.com"))
+        .await
+        .unwrap();
+    db.store
+        .create_local_user(&person("100% Sales_Team", "sales@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store
+            .list_users(&UserQuery::new("%", 1))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(
+        db.store
+            .list_users(&UserQuery::new("_", 1))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(
+        db.store
+            .list_users(&UserQuery::new("a%e", 1))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+}
+
+async fn updates_change_fields_and_guard_the_email(db: &TestDb) {
+    let ada = db
+        .store
+        .create_local_user(&person("Ada Lovelace", "ada@example.com"))
+        .await
+        .unwrap();
+    db.store
+        .create_local_user(&person("Grace Hopper", "grace@example.com"))
+        .await
+        .unwrap();
+
+    let mut edit = UserInput::from_user(&ada);
+    edit.job_title = "Countess".into();
+    edit.email = "ADA@example.com".into();
+    let updated = db
+        .store
+        .update_user(ada.id, &edit.validate().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(updated.job_title.as_deref(), Some("Countess"));
+    assert_eq!(
+        updated.email, "ADA@example.com",
+        "changing only the case of one's own email is fine"
+    );
+    assert!(updated.updated_at >= ada.updated_at);
+    assert_eq!(updated.created_at, ada.created_at);
+
+    edit.email = "Grace@example.com".into();
+    let clash = db
+        .store
+        .update_user(ada.id, &edit.validate().unwrap())
+        .await;
+    assert_eq!(
+        clash,
+        Err(StoreError::EmailTaken {
+            owner: "Grace Hopper (grace@example.com)".into()
+        })
+    );
+    assert_eq!(
+        db.store.get_user(ada.id).await.unwrap().email,
+        "ADA@example.com",
+        "nothing saved"
+    );
+
+    let missing = db
+        .store
+        .update_user(ada.id + 1000, &person("X", "x@example.com"))
+        .await;
+    assert_eq!(missing, Err(StoreError::NotFound));
+    assert_eq!(
+        db.store
+            .list_users(&UserQuery::new("Countess", 1))
+            .await
+            .unwrap()
+            .total,
+        1,
+        "search follows edits"
+    );
+}
+
+async fn status_changes_deactivate_and_reactivate(db: &TestDb) {
+    let ada = db
+        .store
+        .create_local_user(&person("Ada Lovelace", "ada@example.com"))
+        .await
+        .unwrap();
+    let off = db
+        .store
+        .set_user_status(ada.id, UserStatus::Deactivated)
+        .await
+        .unwrap();
+    assert_eq!(off.status, UserStatus::Deactivated);
+    assert_eq!(
+        db.store.get_user(ada.id).await.unwrap().status,
+        UserStatus::Deactivated
+    );
+    let on = db
+        .store
+        .set_user_status(ada.id, UserStatus::Active)
+        .await
+        .unwrap();
+    assert_eq!(on.status, UserStatus::Active);
+    assert_eq!(
+        db.store
+            .set_user_status(ada.id + 1000, UserStatus::Active)
+            .await,
+        Err(StoreError::NotFound)
+    );
+}
+
+async fn sessions_expire_and_end_at_sign_out(db: &TestDb) {
+    let admin = db
+        .store
+        .create_admin("Root@Example.com", "not-a-real-hash")
+        .await
+        .unwrap();
+    assert!(matches!(
+        db.store.create_admin("root@example.COM", "x").await,
+        Err(StoreError::EmailTaken { .. })
+    ));
+    assert_eq!(db.store.count_admins().await.unwrap(), 1);
+    assert_eq!(
+        db.store
+            .find_admin_by_email("ROOT@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        admin.id
+    );
+
+    db.store
+        .create_session("live", admin.id, 1_000, 5_000)
+        .await
+        .unwrap();
+    db.store
+        .create_session("old", admin.id, 1_000, 2_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store.session_admin("live", 3_000).await.unwrap(),
+        Some(admin.clone())
+    );
+    assert_eq!(
+        db.store.session_admin("old", 3_000).await.unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(
+        db.store.session_admin("unknown", 3_000).await.unwrap(),
+        None
+    );
+    assert_eq!(db.store.delete_expired_sessions(3_000).await.unwrap(), 1);
+    db.store.delete_session("live").await.unwrap();
+    assert_eq!(db.store.session_admin("live", 3_000).await.unwrap(), None);
+}
+
+async fn sign_in_checks_the_password_and_throttles_failures(db: &TestDb) {
+    let hash = hash_password("correct horse battery").unwrap();
+    db.store
+        .create_admin("admin@example.com", &hash)
+        .await
+        .unwrap();
+    let policy = ThrottlePolicy {
+        free_failures: 2,
+        first_delay: Duration::from_secs(60),
+        max_delay: Duration::from_secs(600),
+        forget_after: Duration::from_secs(600),
+    };
+    let auth = AuthService::new(db.store.clone(), policy);
+
+    let session = auth
+        .sign_in("Admin@Example.com", "correct horse battery")
+        .await
+        .unwrap();
+    assert_eq!(session.admin.email, "admin@example.com");
+    let who = auth.admin_for_session(&session.token).await.unwrap();
+    assert_eq!(who.map(|a| a.email).as_deref(), Some("admin@example.com"));
+    assert_eq!(auth.admin_for_session("forged").await.unwrap(), None);
+    auth.sign_out(&session.token).await.unwrap();
+    assert_eq!(auth.admin_for_session(&session.token).await.unwrap(), None);
+
+    assert_eq!(
+        auth.sign_in("nobody@example.com", "x").await.err(),
+        Some(SignInError::WrongCredentials)
+    );
+    assert_eq!(
+        auth.sign_in("admin@example.com", "wrong").await.err(),
+        Some(SignInError::WrongCredentials)
+    );
+    assert_eq!(
+        auth.sign_in("admin@example.com", "wrong").await.err(),
+        Some(SignInError::WrongCredentials)
+    );
+    let throttled = auth
+        .sign_in("admin@example.com", "correct horse battery")
+        .await;
+    assert!(
+        matches!(throttled, Err(SignInError::Throttled(wait)) if wait > Duration::from_secs(50)),
+        "{:?}",
+        throttled.err()
+    );
+}
