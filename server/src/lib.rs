@@ -6,6 +6,8 @@
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod graph;
+pub mod graph_sim;
 pub mod store;
 pub mod web;
 

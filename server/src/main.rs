@@ -40,6 +40,8 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
+    spawn_session_sweeper(store.clone());
+
     let leptos_options = leptos::prelude::get_configuration(None)
         .context("reading the Leptos configuration")?
         .leptos_options;
@@ -55,6 +57,24 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     store.close().await;
     Ok(())
+}
+
+/// Deletes expired sessions now and every hour, so the table stays small.
+fn spawn_session_sweeper(store: Store) {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
+        loop {
+            every_hour.tick().await;
+            match store
+                .delete_expired_sessions(server::store::now_millis())
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "removed expired sessions"),
+                Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -1,0 +1,18 @@
+//! The Microsoft Graph adapter (reqwest). The spec it follows is
+//! shared/docs/graph-api.md; the emulator in `graph_sim` serves the same.
+
+mod client;
+mod cloud;
+mod credentials;
+mod error;
+mod model;
+mod permissions;
+mod retry;
+
+pub use client::{FetchProgress, GraphClient};
+pub use cloud::{Cloud, Endpoints};
+pub use credentials::Credentials;
+pub use error::{GraphError, SignInFailure};
+pub use model::{GROUP_SELECT, MAX_PAGE_SIZE, USER_SELECT};
+pub use permissions::{PermissionReport, REQUIRED_PERMISSIONS, inspect_token};
+pub use retry::{RetryPolicy, Sleeper, parse_retry_after};

@@ -1,0 +1,522 @@
+//! The emulator itself against the shapes of graph-api.md (Appendix A).
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use server::graph_sim::generate::generate;
+use server::graph_sim::{Faults, GraphSim};
+
+struct Sim {
+    sim: GraphSim,
+    base: String,
+    http: reqwest::Client,
+}
+
+async fn start() -> Sim {
+    let sim = GraphSim::new(generate(250, 12, 21), 21, "");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = sim.router();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    Sim {
+        sim,
+        base,
+        http: reqwest::Client::new(),
+    }
+}
+
+impl Sim {
+    async fn token_response(&self, form: &[(&str, &str)]) -> reqwest::Response {
+        let tenant = self.sim.registration().tenant_id.clone();
+        self.http
+            .post(format!("{}/{tenant}/oauth2/v2.0/token", self.base))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn token(&self) -> String {
+        let reg = self.sim.registration().clone();
+        let r = self
+            .token_response(&[
+                ("client_id", &reg.client_id),
+                ("client_secret", &reg.client_secret),
+                ("scope", "https://graph.microsoft.com/.default"),
+                ("grant_type", "client_credentials"),
+            ])
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["token_type"], "Bearer");
+        assert_eq!(body["expires_in"], 3599);
+        assert_eq!(body["ext_expires_in"], 3599);
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>, consistency: bool) -> (StatusCode, Value) {
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let mut r = self.http.get(url);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        if consistency {
+            r = r.header("ConsistencyLevel", "eventual");
+        }
+        let response = r.send().await.unwrap();
+        let status = response.status();
+        let ct = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        assert!(response.headers().contains_key("request-id"));
+        let text = response.text().await.unwrap();
+        let body = if ct.starts_with("application/json") {
+            serde_json::from_str(&text).unwrap()
+        } else {
+            Value::String(text)
+        };
+        (status, body)
+    }
+}
+
+fn claims(token: &str) -> Value {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn tokens_carry_v1_app_claims_and_roles() {
+    let sim = start().await;
+    let token = sim.token().await;
+    let c = claims(&token);
+    let reg = sim.sim.registration();
+    assert_eq!(c["aud"], "https://graph.microsoft.com");
+    assert_eq!(
+        c["iss"],
+        format!("https://sts.windows.net/{}/", reg.tenant_id)
+    );
+    assert_eq!(c["idtyp"], "app");
+    assert_eq!(c["ver"], "1.0");
+    assert_eq!(c["appid"], reg.client_id.as_str());
+    assert_eq!(
+        c["roles"],
+        serde_json::json!(["User.Read.All", "Group.Read.All", "Directory.Read.All"])
+    );
+    sim.sim.set_faults(Faults {
+        no_roles: true,
+        ..Faults::default()
+    });
+    assert!(claims(&sim.token().await).get("roles").is_none());
+}
+
+#[tokio::test]
+async fn token_errors_have_aadsts_bodies_and_real_statuses() {
+    let sim = start().await;
+    let reg = sim.sim.registration().clone();
+    let scope = "https://graph.microsoft.com/.default";
+    let cases: Vec<(Vec<(&str, &str)>, u16, &str, u64)> = vec![
+        (
+            vec![
+                ("client_id", &reg.client_id),
+                ("client_secret", "wrong"),
+                ("scope", scope),
+                ("grant_type", "client_credentials"),
+            ],
+            401,
+            "invalid_client",
+            7000215,
+        ),
+        (
+            vec![
+                ("client_id", "nope"),
+                ("client_secret", &reg.client_secret),
+                ("scope", scope),
+                ("grant_type", "client_credentials"),
+            ],
+            400,
+            "unauthorized_client",
+            700016,
+        ),
+        (
+            vec![
+                ("client_id", &reg.client_id),
+                ("client_secret", &reg.client_secret),
+                ("scope", "https://graph.microsoft.com/User.Read"),
+                ("grant_type", "client_credentials"),
+            ],
+            400,
+            "invalid_scope",
+            70011,
+        ),
+    ];
+    for (form, status, error, code) in cases {
+        let r = sim.token_response(&form).await;
+        assert_eq!(r.status().as_u16(), status, "{error}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"], error);
+        assert_eq!(body["error_codes"], serde_json::json!([code]));
+        assert!(
+            body["error_description"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("AADSTS{code}:"))
+        );
+        assert!(body["trace_id"].is_string() && body["correlation_id"].is_string());
+    }
+    let r = sim
+        .http
+        .post(format!("{}/not-a-tenant/oauth2/v2.0/token", sim.base))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_tenant");
+    assert_eq!(body["error_codes"], serde_json::json!([90002]));
+    let r = sim
+        .http
+        .post(format!("{}/common/oauth2/v2.0/token", sim.base))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error_codes"],
+        serde_json::json!([9001023])
+    );
+}
+
+#[tokio::test]
+async fn graph_refuses_missing_bad_and_underprivileged_tokens() {
+    let sim = start().await;
+    let (status, body) = sim.get("/v1.0/users", None, false).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "InvalidAuthenticationToken");
+    assert_eq!(body["error"]["message"], "Access token is empty.");
+    let (status, body) = sim.get("/v1.0/users", Some("not.a.token"), false).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("CompactToken")
+    );
+    assert!(body["error"]["innerError"]["request-id"].is_string());
+
+    sim.sim.set_faults(Faults {
+        roles: Some(vec!["Mail.Send".into()]),
+        ..Faults::default()
+    });
+    let token = sim.token().await;
+    let (status, body) = sim.get("/v1.0/users", Some(&token), false).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "Authorization_RequestDenied");
+    assert_eq!(
+        body["error"]["message"],
+        "Insufficient privileges to complete the operation."
+    );
+}
+
+#[tokio::test]
+async fn users_default_properties_select_top_and_count() {
+    let sim = start().await;
+    let token = sim.token().await;
+    let (status, body) = sim.get("/v1.0/users", Some(&token), false).await;
+    assert_eq!(status, StatusCode::OK);
+    let users = body["value"].as_array().unwrap();
+    assert_eq!(users.len(), 100, "the default page size");
+    let mut keys: Vec<&String> = users[0].as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "businessPhones",
+            "displayName",
+            "givenName",
+            "id",
+            "jobTitle",
+            "mail",
+            "mobilePhone",
+            "officeLocation",
+            "preferredLanguage",
+            "surname",
+            "userPrincipalName"
+        ]
+    );
+    assert!(body.get("@odata.count").is_none());
+    assert!(
+        body["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("/v1.0/$metadata#users")
+    );
+
+    let (_, body) = sim
+        .get(
+            "/v1.0/users?$select=id,accountEnabled&$top=200&$count=true",
+            Some(&token),
+            false,
+        )
+        .await;
+    assert!(
+        body.get("@odata.count").is_none(),
+        "$count without the header is ignored"
+    );
+    assert_eq!(body["value"][0].as_object().unwrap().len(), 2);
+    assert!(
+        body["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("#users(id,accountEnabled)")
+    );
+
+    let (_, first) = sim
+        .get(
+            "/v1.0/users?$select=id&$top=200&$count=true",
+            Some(&token),
+            true,
+        )
+        .await;
+    assert_eq!(first["@odata.count"], 250);
+    let next = first["@odata.nextLink"].as_str().unwrap().to_owned();
+    assert!(
+        next.starts_with(&sim.base)
+            && next.contains("$select=id")
+            && next.contains("$top=200")
+            && next.contains("$skiptoken="),
+        "{next}"
+    );
+    let (_, second) = sim.get(&next, Some(&token), true).await;
+    assert_eq!(second["value"].as_array().unwrap().len(), 50);
+    assert!(
+        second.get("@odata.count").is_none(),
+        "the count is on page one only"
+    );
+    assert!(second.get("@odata.nextLink").is_none());
+
+    let (status, body) = sim.get("/v1.0/users?$top=1000", Some(&token), false).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "Request_UnsupportedQuery");
+    assert_eq!(
+        body["error"]["message"],
+        "Invalid page size specified: '1000'. Must be between 1 and 999 inclusive."
+    );
+    let (status, _) = sim
+        .get("/v1.0/users?$select=skills", Some(&token), false)
+        .await;
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
+    let (status, body) = sim.get(&format!("{}x", next), Some(&token), false).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["error"]["message"],
+        "Unable to execute query; invalid page token specified."
+    );
+    let (status, _) = sim.get("/v1.0/users/$count", Some(&token), false).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, count) = sim.get("/v1.0/users/$count", Some(&token), true).await;
+    assert_eq!(
+        (status, count),
+        (StatusCode::OK, Value::String("250".into()))
+    );
+}
+
+#[tokio::test]
+async fn filters_on_account_enabled_and_user_type() {
+    let sim = start().await;
+    let token = sim.token().await;
+    let (_, body) = sim
+        .get(
+            "/v1.0/users?$select=id,accountEnabled&$top=999&$filter=accountEnabled%20eq%20false",
+            Some(&token),
+            false,
+        )
+        .await;
+    let disabled = body["value"].as_array().unwrap();
+    assert!(!disabled.is_empty());
+    assert!(disabled.iter().all(|u| u["accountEnabled"] == false));
+    let (_, body) = sim
+        .get(
+            "/v1.0/users?$select=id,userType&$top=999&$filter=userType%20eq%20'Guest'",
+            Some(&token),
+            false,
+        )
+        .await;
+    assert!(
+        body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["userType"] == "Guest")
+    );
+    let (status, _) = sim
+        .get(
+            "/v1.0/users?$filter=accountEnabled%20ne%20true",
+            Some(&token),
+            false,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "ne needs an advanced query"
+    );
+}
+
+#[tokio::test]
+async fn members_carry_their_type_and_managers_404_when_absent() {
+    let sim = start().await;
+    let token = sim.token().await;
+    let tenant = generate(250, 12, 21);
+    let it = tenant
+        .groups
+        .iter()
+        .find(|g| g.display_name.as_deref() == Some("IT"))
+        .unwrap();
+    let (status, body) = sim
+        .get(
+            &format!("/v1.0/groups/{}/members?$top=999", it.id),
+            Some(&token),
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("$metadata#directoryObjects")
+    );
+    let members = body["value"].as_array().unwrap();
+    assert!(members.iter().all(|m| {
+        m["@odata.type"]
+            .as_str()
+            .unwrap()
+            .starts_with("#microsoft.graph.")
+    }));
+    let device = members
+        .iter()
+        .find(|m| m["@odata.type"] == "#microsoft.graph.device")
+        .unwrap();
+    assert!(
+        device["displayName"].is_null(),
+        "limited information for types the token cannot read"
+    );
+
+    let head = tenant
+        .users
+        .iter()
+        .find(|u| u.manager_id.is_none() && u.user_type == "Member")
+        .unwrap();
+    let (status, body) = sim
+        .get(
+            &format!("/v1.0/users/{}/manager", head.id),
+            Some(&token),
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "Request_ResourceNotFound");
+    let report = tenant
+        .users
+        .iter()
+        .find(|u| u.manager_id.is_some())
+        .unwrap();
+    let (status, body) = sim
+        .get(
+            &format!("/v1.0/users/{}/manager", report.id),
+            Some(&token),
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["@odata.type"], "#microsoft.graph.user");
+    assert_eq!(body["id"], report.manager_id.clone().unwrap());
+}
+
+#[tokio::test]
+async fn the_control_api_changes_the_tenant_and_faults() {
+    let sim = start().await;
+    let http = &sim.http;
+    let summary: Value = http
+        .get(format!("{}/_sim/tenant", sim.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["users"], 250);
+    let id = generate(250, 12, 21).users[5].id.clone();
+    let r = http
+        .patch(format!("{}/_sim/users/{id}", sim.base))
+        .body(r#"{"displayName":"Renamed Person","accountEnabled":false}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let user: Value = http
+        .get(format!("{}/_sim/users/{id}", sim.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(user["displayName"], "Renamed Person");
+    assert_eq!(user["accountEnabled"], false);
+    assert_eq!(
+        http.delete(format!("{}/_sim/users/{id}", sim.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        http.delete(format!("{}/_sim/users/{id}", sim.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let added = http.post(format!("{}/_sim/users", sim.base)).body(r#"{"displayName":"New Hire","userPrincipalName":"new.hire@contoso.com","mail":"new.hire@contoso.com"}"#).send().await.unwrap();
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let bad = http
+        .post(format!("{}/_sim/users", sim.base))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let r = http
+        .put(format!("{}/_sim/faults", sim.base))
+        .body(r#"{"throttleEvery":3,"retryAfterSecs":5}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(sim.sim.state.faults().throttle_every, Some(3));
+    let generated: Value = http
+        .post(format!("{}/_sim/tenant/generate", sim.base))
+        .body(r#"{"users":40,"groups":3,"seed":2}"#)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(generated["users"], 40);
+}
