@@ -17,11 +17,16 @@ use leptos::prelude::LeptosOptions;
 use std::sync::Arc;
 use store::Store;
 
-/// Builds the router over an opened store.
+/// Where the demo's simulated tenant is served inside the app.
+pub const DEMO_GRAPH_PREFIX: &str = "/graph-sim";
+
+/// Builds the router over an opened store; with `demo`, the Graph emulator
+/// is served under [`DEMO_GRAPH_PREFIX`].
 pub fn build_router(
     store: Store,
     leptos_options: LeptosOptions,
     throttle: ThrottlePolicy,
+    demo: Option<graph_sim::GraphSim>,
 ) -> axum::Router {
     let services = Services {
         users: Arc::new(store.clone()),
@@ -30,5 +35,6 @@ pub fn build_router(
     web::router(web::AppState {
         leptos_options,
         services,
+        demo,
     })
 }

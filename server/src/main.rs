@@ -4,6 +4,9 @@
 use anyhow::Context;
 use server::bootstrap::{FirstAdmin, ensure_first_admin};
 use server::config::Config;
+use server::graph::{Cloud, Credentials, Endpoints, GraphClient, RetryPolicy};
+use server::graph_sim::GraphSim;
+use server::graph_sim::generate::generate;
 use server::store::Store;
 use tracing_subscriber::EnvFilter;
 
@@ -46,17 +49,65 @@ async fn main() -> anyhow::Result<()> {
         .context("reading the Leptos configuration")?
         .leptos_options;
     let addr = leptos_options.site_addr;
-    let router = server::build_router(store.clone(), leptos_options, Default::default());
+    let demo = config.demo.then(|| {
+        GraphSim::new(
+            generate(DEMO_USERS, DEMO_GROUPS, DEMO_SEED),
+            DEMO_SEED,
+            server::DEMO_GRAPH_PREFIX,
+        )
+    });
+    let router = server::build_router(
+        store.clone(),
+        leptos_options,
+        Default::default(),
+        demo.clone(),
+    );
 
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {addr}"))?;
     tracing::info!("dirsync is listening on http://{addr}");
+    if let Some(sim) = demo {
+        spawn_demo_check(sim, listener.local_addr()?);
+    }
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     store.close().await;
     Ok(())
+}
+
+/// The demo tenant: about 500 people, always the same ones.
+const DEMO_USERS: usize = 500;
+const DEMO_GROUPS: usize = 12;
+const DEMO_SEED: u64 = 2026;
+
+/// Reads the demo tenant once through the real Graph client, over HTTP, so
+/// the log shows at start that the whole path works.
+fn spawn_demo_check(sim: GraphSim, addr: std::net::SocketAddr) {
+    tokio::spawn(async move {
+        let root = format!("http://{addr}{}", server::DEMO_GRAPH_PREFIX);
+        let reg = sim.registration();
+        let credentials = Credentials {
+            tenant_id: reg.tenant_id.clone(),
+            client_id: reg.client_id.clone(),
+            client_secret: secrecy::SecretString::from(reg.client_secret.clone()),
+        };
+        let endpoints =
+            Endpoints::for_cloud(Cloud::Global).with_overrides(Some(&root), Some(&root));
+        let client = match GraphClient::new(endpoints, credentials, RetryPolicy::default()) {
+            Ok(c) => c,
+            Err(e) => return tracing::warn!(error = %e, "demo tenant check could not start"),
+        };
+        match client.list_users(true, |_, _| {}).await {
+            Ok(p) => tracing::info!(
+                users = p.items_so_far,
+                pages = p.pages,
+                "demo mode: a simulated Azure AD tenant is served at {root}"
+            ),
+            Err(e) => tracing::warn!(error = %e, "demo tenant check failed"),
+        }
+    });
 }
 
 /// Deletes expired sessions now and every hour, so the table stays small.

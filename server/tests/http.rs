@@ -26,6 +26,10 @@ struct TestApp {
 }
 
 async fn spawn_app() -> TestApp {
+    spawn_app_with(None).await
+}
+
+async fn spawn_app_with(demo: Option<server::graph_sim::GraphSim>) -> TestApp {
     let db = common::sqlite().await;
     ensure_first_admin(
         &db.store,
@@ -44,7 +48,7 @@ async fn spawn_app() -> TestApp {
         max_delay: Duration::from_secs(60),
         forget_after: Duration::from_secs(60),
     };
-    let router = server::build_router(db.store.clone(), options, throttle);
+    let router = server::build_router(db.store.clone(), options, throttle, demo);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -371,4 +375,57 @@ async fn bad_user_input_is_explained_per_field_and_saves_nothing() {
     );
     assert_eq!(app.list_users(&cookie, "engineering").await.total, 1);
     app.db.teardown().await;
+}
+
+#[tokio::test]
+async fn demo_mode_serves_a_simulated_tenant_to_the_real_client() {
+    use server::graph::{Cloud, Credentials, Endpoints, GraphClient, RetryPolicy};
+    use server::graph_sim::{GraphSim, generate::generate};
+
+    let sim = GraphSim::new(generate(120, 4, 5), 5, server::DEMO_GRAPH_PREFIX);
+    let app = spawn_app_with(Some(sim.clone())).await;
+    let anonymous = app
+        .http
+        .get(format!("{}/graph-sim/v1.0/users", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        anonymous.status(),
+        StatusCode::UNAUTHORIZED,
+        "Graph's own 401, not the sign-in page"
+    );
+    let body: serde_json::Value = anonymous.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "InvalidAuthenticationToken");
+
+    let root = format!("{}{}", app.base, server::DEMO_GRAPH_PREFIX);
+    let reg = sim.registration();
+    let credentials = Credentials {
+        tenant_id: reg.tenant_id.clone(),
+        client_id: reg.client_id.clone(),
+        client_secret: SecretString::from(reg.client_secret.clone()),
+    };
+    let endpoints = Endpoints::for_cloud(Cloud::Global).with_overrides(Some(&root), Some(&root));
+    let client = GraphClient::new(endpoints, credentials, RetryPolicy::default()).unwrap();
+    let mut users = 0;
+    let progress = client
+        .list_users(true, |page, _| users += page.len())
+        .await
+        .unwrap();
+    assert_eq!((users, progress.total), (120, Some(120)));
+    app.db.teardown().await;
+
+    let without_demo = spawn_app().await;
+    let response = without_demo
+        .http
+        .get(format!("{}/graph-sim/v1.0/users", without_demo.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers().get(LOCATION).unwrap(),
+        "/login",
+        "no demo: nothing is served there"
+    );
+    without_demo.db.teardown().await;
 }

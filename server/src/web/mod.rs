@@ -21,6 +21,8 @@ pub use session::{PUBLIC_SERVER_FNS, is_public_path};
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub services: Services,
+    /// The simulated tenant, in demo mode.
+    pub demo: Option<crate::graph_sim::GraphSim>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -33,7 +35,14 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let services = state.services.clone();
     let options = state.leptos_options.clone();
-    Router::new()
+    let demo = state.demo.as_ref().map(|sim| sim.router());
+    let router = match demo {
+        // The emulator checks its own bearer tokens; the session gate lets
+        // it through (see session.rs).
+        Some(sim) => Router::<AppState>::new().nest_service(crate::DEMO_GRAPH_PREFIX, sim),
+        None => Router::new(),
+    };
+    router
         .route("/", get(|| async { Redirect::to("/users") }))
         .route("/api/health", get(|| async { "ok" }))
         .leptos_routes_with_context(
