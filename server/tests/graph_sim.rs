@@ -125,7 +125,9 @@ async fn token_errors_have_aadsts_bodies_and_real_statuses() {
     let sim = start().await;
     let reg = sim.sim.registration().clone();
     let scope = "https://graph.microsoft.com/.default";
-    let cases: Vec<(Vec<(&str, &str)>, u16, &str, u64)> = vec![
+    // (form, HTTP status, OAuth error, AADSTS code)
+    type Case<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str, u64);
+    let cases: Vec<Case> = vec![
         (
             vec![
                 ("client_id", &reg.client_id),

@@ -35,6 +35,7 @@ fn problem(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({"error": message.into()}))).into_response()
 }
 
+#[allow(clippy::result_large_err)] // a Response, returned at once
 fn parse<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, Response> {
     serde_json::from_str(body)
         .map_err(|e| problem(StatusCode::BAD_REQUEST, format!("invalid JSON: {e}")))

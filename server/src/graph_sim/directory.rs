@@ -33,8 +33,18 @@ const GROUP_ROLES: &[&str] = &[
     "Directory.ReadWrite.All",
 ];
 
-/// The token check, then the faults. `Err` is the answer to send instead.
-async fn admit(
+/// The token check, then the faults: `Some` is the answer to send instead
+/// of the data.
+async fn refusal(
+    state: &SimState,
+    headers: &HeaderMap,
+    roles_accepted: &[&str],
+) -> Option<Response> {
+    check(state, headers, roles_accepted).await.err()
+}
+
+#[allow(clippy::result_large_err)] // a Response, returned at once: no size cost worth boxing
+async fn check(
     state: &SimState,
     headers: &HeaderMap,
     roles_accepted: &[&str],
@@ -91,7 +101,7 @@ async fn admit(
         return Err(r);
     }
     if let Some(every) = guard.throttle_every.filter(|e| *e > 0)
-        && n % every == 0
+        && n.is_multiple_of(every)
     {
         let body = json!({"error": {
             "code": "TooManyRequests",
@@ -248,7 +258,7 @@ pub async fn list_users(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    if let Err(r) = admit(&state, &headers, USER_ROLES).await {
+    if let Some(r) = refusal(&state, &headers, USER_ROLES).await {
         return r;
     }
     let query = match CollectionQuery::parse(&params(raw), advanced(&headers)) {
@@ -299,7 +309,7 @@ pub async fn list_users(
 
 /// `/users/$count`: plain text, and only as an advanced query.
 pub async fn count_users(State(state): State<Arc<SimState>>, headers: HeaderMap) -> Response {
-    if let Err(r) = admit(&state, &headers, USER_ROLES).await {
+    if let Some(r) = refusal(&state, &headers, USER_ROLES).await {
         return r;
     }
     if !advanced(&headers) {
@@ -340,7 +350,7 @@ pub async fn get_user(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    if let Err(r) = admit(&state, &headers, USER_ROLES).await {
+    if let Some(r) = refusal(&state, &headers, USER_ROLES).await {
         return r;
     }
     let query = match CollectionQuery::parse(&params(raw), advanced(&headers)) {
@@ -374,7 +384,7 @@ pub async fn get_manager(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    if let Err(r) = admit(&state, &headers, USER_ROLES).await {
+    if let Some(r) = refusal(&state, &headers, USER_ROLES).await {
         return r;
     }
     let query = match CollectionQuery::parse(&params(raw), advanced(&headers)) {
@@ -409,7 +419,7 @@ pub async fn list_groups(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    if let Err(r) = admit(&state, &headers, GROUP_ROLES).await {
+    if let Some(r) = refusal(&state, &headers, GROUP_ROLES).await {
         return r;
     }
     let query = match CollectionQuery::parse(&params(raw), advanced(&headers)) {
@@ -509,7 +519,7 @@ async fn list_members(
     raw: Option<String>,
     transitive: bool,
 ) -> Response {
-    if let Err(r) = admit(&state, &headers, GROUP_ROLES).await {
+    if let Some(r) = refusal(&state, &headers, GROUP_ROLES).await {
         return r;
     }
     let query = match CollectionQuery::parse(&params(raw), advanced(&headers)) {

@@ -221,7 +221,7 @@ const PROJECTS: &[&str] = &[
 
 /// The registration a seed's tenant accepts.
 pub fn registration(seed: u64) -> AppRegistration {
-    let mut rng = Rng::new(seed ^ 0x5EED_0F_A99);
+    let mut rng = Rng::new(seed ^ 0x0005_EED0_FA99);
     let tenant_id = rng.guid();
     let client_id = rng.guid();
     let secret: String = (0..40)

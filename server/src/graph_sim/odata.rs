@@ -113,9 +113,7 @@ fn parse_filter(filter: &str, advanced: bool) -> Result<Vec<Condition>, ODataErr
             "ne" => {
                 return Err(bad(
                     "Request_UnsupportedQuery",
-                    format!(
-                        "Operator 'ne' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information"
-                    ),
+                    "Operator 'ne' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information",
                 ));
             }
             _ => return Err(unsupported()),
