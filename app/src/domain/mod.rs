@@ -6,5 +6,6 @@ pub mod directory;
 pub mod email;
 pub mod format;
 pub mod paging;
+pub mod sync;
 pub mod user;
 pub mod user_input;

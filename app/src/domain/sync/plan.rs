@@ -1,0 +1,219 @@
+//! What a planned import holds: every directory user in exactly one of
+//! added, updated, deactivated, skipped or unchanged, and the groups.
+
+use super::mapping::ImportedUser;
+use crate::domain::user::UserStatus;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A field the sync can change on a local user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SyncField {
+    DisplayName,
+    Email,
+    GivenName,
+    Surname,
+    JobTitle,
+    Department,
+    OfficeLocation,
+    BusinessPhone,
+    MobilePhone,
+    EmployeeId,
+    UserPrincipalName,
+    Status,
+    AzureObjectId,
+}
+
+impl SyncField {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::DisplayName => "Display name",
+            Self::Email => "Email",
+            Self::GivenName => "Given name",
+            Self::Surname => "Surname",
+            Self::JobTitle => "Job title",
+            Self::Department => "Department",
+            Self::OfficeLocation => "Office location",
+            Self::BusinessPhone => "Business phone",
+            Self::MobilePhone => "Mobile phone",
+            Self::EmployeeId => "Employee ID",
+            Self::UserPrincipalName => "User principal name",
+            Self::Status => "Status",
+            Self::AzureObjectId => "Azure object ID",
+        }
+    }
+}
+
+/// One field, before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: SyncField,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedAdd {
+    pub user: ImportedUser,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedUpdate {
+    pub local_id: i64,
+    /// The directory's version, which the local user will match.
+    pub user: ImportedUser,
+    pub changes: Vec<FieldChange>,
+}
+
+impl PlannedUpdate {
+    pub fn relinks(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| c.field == SyncField::AzureObjectId)
+    }
+
+    pub fn reactivates(&self) -> bool {
+        self.changes.iter().any(|c| {
+            c.field == SyncField::Status && c.new.as_deref() == Some(UserStatus::Active.as_str())
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeactivationReason {
+    GoneFromDirectory,
+    OutOfScope,
+    DisabledInDirectory,
+}
+
+impl fmt::Display for DeactivationReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::GoneFromDirectory => "No longer in Azure AD",
+            Self::OutOfScope => "No longer in the chosen groups",
+            Self::DisabledInDirectory => "Account disabled in Azure AD",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedDeactivation {
+    pub local_id: i64,
+    pub display_name: String,
+    pub email: String,
+    /// The directory object the local user is linked to.
+    pub azure_object_id: String,
+    pub reason: DeactivationReason,
+}
+
+/// Why a directory user is not imported, worded for the admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SkipReason {
+    GuestExcluded,
+    Disabled,
+    OutOfScope,
+    NoUsableEmail,
+    /// Another directory user has the same email; both are skipped.
+    DuplicateEmailInDirectory {
+        other: String,
+    },
+    /// The email belongs to a local user who is not this directory user's.
+    EmailOwnedByLocalUser {
+        owner: String,
+    },
+    InvalidField {
+        field: String,
+        message: String,
+    },
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::GuestExcluded => {
+                f.write_str("Guest account; guests are not imported (see Settings)")
+            }
+            Self::Disabled => f.write_str(
+                "Account disabled in Azure AD; disabled accounts are not imported (see Settings)",
+            ),
+            Self::OutOfScope => f.write_str("Not a member of the groups chosen in Settings"),
+            Self::NoUsableEmail => {
+                f.write_str("No email: neither mail nor a usable user principal name")
+            }
+            Self::DuplicateEmailInDirectory { other } => {
+                write!(
+                    f,
+                    "Same email as another Azure AD user, {other}; fix one of them in Azure AD"
+                )
+            }
+            Self::EmailOwnedByLocalUser { owner } => {
+                write!(
+                    f,
+                    "The email already belongs to {owner}, who is not linked to this Azure AD user"
+                )
+            }
+            Self::InvalidField { field, message } => write!(f, "{field}: {message}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedUser {
+    pub directory_id: String,
+    pub display_name: Option<String>,
+    /// The email it would have had, or its UPN.
+    pub email_or_upn: String,
+    pub reason: SkipReason,
+}
+
+/// Groups and memberships, by Azure object id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupPlan {
+    pub added: Vec<(String, String)>,
+    /// (id, old name, new name)
+    pub renamed: Vec<(String, String, String)>,
+    /// (id, name)
+    pub removed: Vec<(String, String)>,
+    /// (group id, user id)
+    pub memberships_added: Vec<(String, String)>,
+    pub memberships_removed: Vec<(String, String)>,
+}
+
+impl GroupPlan {
+    pub fn has_changes(&self) -> bool {
+        !(self.added.is_empty()
+            && self.renamed.is_empty()
+            && self.removed.is_empty()
+            && self.memberships_added.is_empty()
+            && self.memberships_removed.is_empty())
+    }
+}
+
+/// Whether the plan may be applied without an explicit override.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SafetyCheck {
+    pub exceeds_threshold: bool,
+    /// Each reason in plain words.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPlan {
+    pub added: Vec<PlannedAdd>,
+    pub updated: Vec<PlannedUpdate>,
+    pub deactivated: Vec<PlannedDeactivation>,
+    pub skipped: Vec<SkippedUser>,
+    pub unchanged: u64,
+    pub groups: GroupPlan,
+    pub safety: SafetyCheck,
+    /// How many users the directory returned.
+    pub directory_users: u64,
+}
+
+impl ImportPlan {
+    /// True when applying the plan would change anything.
+    pub fn has_changes(&self) -> bool {
+        !(self.added.is_empty() && self.updated.is_empty() && self.deactivated.is_empty())
+            || self.groups.has_changes()
+    }
+}

@@ -1,0 +1,398 @@
+//! `plan_import`: the rules of the sync, in one pass over the directory.
+//!
+//! Matching is by Azure object id, the only stable key, so renames of
+//! email or UPN update rather than duplicate. A directory user without a
+//! link can take over, by email, a local user who came from Azure AD but
+//! whose link is missing or points at an object the directory no longer has
+//! (a user deleted and re-created in Azure AD): that relinks them. Local
+//! users who never came from Azure AD are never changed or deactivated; a
+//! directory user whose email one of them owns is skipped, naming them.
+
+use super::mapping::{ImportedUser, changes, email_of, import_user};
+use super::options::SyncOptions;
+use super::plan::*;
+use super::safety::safety_check;
+use crate::domain::directory::{DirectoryGroup, DirectoryUser};
+use crate::domain::email::normalize_email;
+use crate::domain::user::{LocalUser, UserSource, UserStatus};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// What the directory returned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DirectorySnapshot {
+    pub users: Vec<DirectoryUser>,
+    pub groups: Vec<DirectoryGroup>,
+    /// Each group's user members, nested groups flattened, by object id.
+    pub group_user_ids: BTreeMap<String, Vec<String>>,
+}
+
+/// A group the platform holds, linked to its Azure AD group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalGroup {
+    pub azure_object_id: String,
+    pub name: String,
+    /// Members, by their Azure object ids.
+    pub member_azure_ids: BTreeSet<String>,
+}
+
+/// What the platform holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LocalState {
+    pub users: Vec<LocalUser>,
+    pub groups: Vec<LocalGroup>,
+    /// How many users the directory returned at the last applied sync.
+    pub last_directory_count: Option<u64>,
+}
+
+fn who(user: &LocalUser) -> String {
+    format!("{} ({})", user.display_name, user.email)
+}
+
+/// Why a directory user is out of the sync's scope, if it is.
+fn out_of_scope(
+    user: &DirectoryUser,
+    options: &SyncOptions,
+    scope: Option<&HashSet<&str>>,
+) -> Option<SkipReason> {
+    if user.is_guest() && !options.include_guests {
+        Some(SkipReason::GuestExcluded)
+    } else if user.account_enabled == Some(false) && !options.include_disabled {
+        Some(SkipReason::Disabled)
+    } else if scope.is_some_and(|s| !s.contains(user.id.as_str())) {
+        Some(SkipReason::OutOfScope)
+    } else {
+        None
+    }
+}
+
+pub fn plan_import(
+    directory: &DirectorySnapshot,
+    local: &LocalState,
+    options: &SyncOptions,
+) -> ImportPlan {
+    let mut plan = ImportPlan {
+        directory_users: directory.users.len() as u64,
+        ..ImportPlan::default()
+    };
+    let directory_ids: HashSet<&str> = directory.users.iter().map(|u| u.id.as_str()).collect();
+    let linked: HashMap<&str, &LocalUser> = local
+        .users
+        .iter()
+        .filter_map(|u| u.azure_object_id.as_deref().map(|id| (id, u)))
+        .collect();
+    let owner_of_email: HashMap<String, &LocalUser> = local
+        .users
+        .iter()
+        .map(|u| (normalize_email(&u.email), u))
+        .collect();
+    // Came from Azure AD, but unlinked or linked to an object that is gone.
+    let relinkable = |u: &LocalUser| {
+        u.source == UserSource::AzureAd
+            && u.azure_object_id
+                .as_deref()
+                .is_none_or(|id| !directory_ids.contains(id))
+    };
+    let scope: Option<HashSet<&str>> = (!options.scope_group_ids.is_empty()).then(|| {
+        options
+            .scope_group_ids
+            .iter()
+            .filter_map(|g| directory.group_user_ids.get(g))
+            .flatten()
+            .map(String::as_str)
+            .collect()
+    });
+    let skip = |user: &DirectoryUser, email: Option<String>, reason: SkipReason| SkippedUser {
+        directory_id: user.id.clone(),
+        display_name: user.display_name.clone(),
+        email_or_upn: email.unwrap_or_else(|| user.user_principal_name.clone()),
+        reason,
+    };
+
+    let mut imported_ids: HashSet<String> = HashSet::new();
+
+    // Scope and mapping.
+    let mut candidates: Vec<(&DirectoryUser, ImportedUser)> = Vec::new();
+    for user in &directory.users {
+        if let Some(reason) = out_of_scope(user, options, scope.as_ref()) {
+            match linked.get(user.id.as_str()) {
+                Some(l) if l.status == UserStatus::Active && options.overwrite.deactivates() => {
+                    plan.deactivated.push(PlannedDeactivation {
+                        local_id: l.id,
+                        display_name: l.display_name.clone(),
+                        email: l.email.clone(),
+                        azure_object_id: user.id.clone(),
+                        reason: if reason == SkipReason::Disabled {
+                            DeactivationReason::DisabledInDirectory
+                        } else {
+                            DeactivationReason::OutOfScope
+                        },
+                    });
+                }
+                Some(l)
+                    if l.status == UserStatus::Deactivated && options.overwrite.deactivates() =>
+                {
+                    plan.unchanged += 1
+                }
+                _ => plan.skipped.push(skip(
+                    user,
+                    email_of(user).map(|e| e.as_str().to_owned()),
+                    reason,
+                )),
+            }
+            continue;
+        }
+        match import_user(user) {
+            Ok(imported) => candidates.push((user, imported)),
+            Err(reason) => plan.skipped.push(skip(
+                user,
+                email_of(user).map(|e| e.as_str().to_owned()),
+                reason,
+            )),
+        }
+    }
+
+    // Two directory users with one email: neither is imported.
+    let mut by_email: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, (_, imported)) in candidates.iter().enumerate() {
+        by_email
+            .entry(normalize_email(&imported.email))
+            .or_default()
+            .push(i);
+    }
+
+    // Matching: what each candidate would do, before email conflicts.
+    let mut claimed: HashSet<i64> = HashSet::new();
+    let mut decisions: Vec<Decision> = Vec::with_capacity(candidates.len());
+    for (i, (user, imported)) in candidates.iter().enumerate() {
+        let email_key = normalize_email(&imported.email);
+        let same_email = &by_email[&email_key];
+        if same_email.len() > 1 {
+            let other = same_email
+                .iter()
+                .find(|j| **j != i)
+                .map(|j| &candidates[*j].1)
+                .expect("two or more");
+            let other = format!("{} ({})", other.display_name, other.user_principal_name);
+            decisions.push(Decision::Skip(SkipReason::DuplicateEmailInDirectory {
+                other,
+            }));
+            continue;
+        }
+        let owner = owner_of_email.get(&email_key).copied();
+        let target = match linked.get(user.id.as_str()).copied() {
+            Some(l) => Some(l),
+            None => owner.filter(|o| relinkable(o) && !claimed.contains(&o.id)),
+        };
+        decisions.push(match target {
+            Some(l) => {
+                let changes = changes(l, imported);
+                let relink = changes.iter().any(|c| c.field == SyncField::AzureObjectId);
+                if changes.is_empty() {
+                    Decision::Unchanged
+                } else if options.overwrite.updates() {
+                    claimed.insert(l.id);
+                    Decision::Update(l, changes)
+                } else if relink {
+                    // Adding only: the local user keeps its old link.
+                    Decision::Skip(SkipReason::EmailOwnedByLocalUser { owner: who(l) })
+                } else {
+                    Decision::Unchanged
+                }
+            }
+            None => Decision::Add,
+        });
+    }
+    resolve_email_conflicts(&mut decisions, &candidates, local);
+
+    for ((user, imported), decision) in candidates.iter().zip(decisions) {
+        match decision {
+            Decision::Skip(reason) => {
+                plan.skipped
+                    .push(skip(user, Some(imported.email.clone()), reason))
+            }
+            Decision::Unchanged => {
+                plan.unchanged += 1;
+                imported_ids.insert(user.id.clone());
+            }
+            Decision::Update(l, changes) => {
+                imported_ids.insert(user.id.clone());
+                plan.updated.push(PlannedUpdate {
+                    local_id: l.id,
+                    user: imported.clone(),
+                    changes,
+                });
+            }
+            Decision::Add => {
+                imported_ids.insert(user.id.clone());
+                plan.added.push(PlannedAdd {
+                    user: imported.clone(),
+                });
+            }
+        }
+    }
+
+    // Linked users the directory no longer has.
+    if options.overwrite.deactivates() {
+        for l in &local.users {
+            let Some(id) = l.azure_object_id.as_deref() else {
+                continue;
+            };
+            if l.source == UserSource::AzureAd
+                && l.status == UserStatus::Active
+                && !directory_ids.contains(id)
+                && !claimed.contains(&l.id)
+            {
+                plan.deactivated.push(PlannedDeactivation {
+                    local_id: l.id,
+                    display_name: l.display_name.clone(),
+                    email: l.email.clone(),
+                    azure_object_id: id.to_owned(),
+                    reason: DeactivationReason::GoneFromDirectory,
+                });
+            }
+        }
+    }
+
+    plan.groups = plan_groups(directory, local, options, &imported_ids);
+    plan.safety = safety_check(&plan, local, options);
+    plan
+}
+
+/// What one in-scope directory user will do.
+enum Decision<'a> {
+    Unchanged,
+    Update(&'a LocalUser, Vec<FieldChange>),
+    Add,
+    Skip(SkipReason),
+}
+
+/// Emails stay unique *after* the plan: a new or changed email may take an
+/// address that another update of this same plan releases, but never one a
+/// local user keeps. Conflicting changes are skipped, naming the holder;
+/// skipping one can bring back an address that clashes again, so this
+/// repeats until nothing changes (rejections only grow, so it ends).
+fn resolve_email_conflicts(
+    decisions: &mut [Decision<'_>],
+    candidates: &[(&DirectoryUser, ImportedUser)],
+    local: &LocalState,
+) {
+    loop {
+        // Who holds each address once the plan is applied.
+        let mut holders: HashMap<String, Vec<Holder>> = HashMap::new();
+        let mut moving: HashSet<i64> = HashSet::new();
+        for (i, decision) in decisions.iter().enumerate() {
+            let key = normalize_email(&candidates[i].1.email);
+            match decision {
+                Decision::Update(l, _) => {
+                    moving.insert(l.id);
+                    holders.entry(key).or_default().push(Holder::Proposal(i));
+                }
+                Decision::Add => holders.entry(key).or_default().push(Holder::Proposal(i)),
+                Decision::Unchanged | Decision::Skip(_) => {}
+            }
+        }
+        for l in local.users.iter().filter(|l| !moving.contains(&l.id)) {
+            holders
+                .entry(normalize_email(&l.email))
+                .or_default()
+                .push(Holder::Keeps(l));
+        }
+        let mut rejected = Vec::new();
+        for claimants in holders.values().filter(|c| c.len() > 1) {
+            for (n, claimant) in claimants.iter().enumerate() {
+                let Holder::Proposal(i) = claimant else {
+                    continue;
+                };
+                let other = claimants
+                    .iter()
+                    .enumerate()
+                    .find(|(m, _)| *m != n)
+                    .map(|(_, h)| h)
+                    .expect("two or more");
+                let owner = match other {
+                    Holder::Keeps(l) => who(l),
+                    Holder::Proposal(j) => match &decisions[*j] {
+                        Decision::Update(l, _) => who(l),
+                        _ => format!(
+                            "{} ({})",
+                            candidates[*j].1.display_name, candidates[*j].1.email
+                        ),
+                    },
+                };
+                rejected.push((*i, owner));
+            }
+        }
+        if rejected.is_empty() {
+            return;
+        }
+        for (i, owner) in rejected {
+            decisions[i] = Decision::Skip(SkipReason::EmailOwnedByLocalUser { owner });
+        }
+    }
+}
+
+enum Holder<'a> {
+    /// A local user whose address does not change.
+    Keeps(&'a LocalUser),
+    /// The candidate at this index adds a user or changes one to the address.
+    Proposal(usize),
+}
+
+/// Groups follow the directory; members only among the users this sync
+/// imports, nested groups flattened.
+fn plan_groups(
+    directory: &DirectorySnapshot,
+    local: &LocalState,
+    options: &SyncOptions,
+    imported_ids: &HashSet<String>,
+) -> GroupPlan {
+    let mut plan = GroupPlan::default();
+    let local_groups: HashMap<&str, &LocalGroup> = local
+        .groups
+        .iter()
+        .map(|g| (g.azure_object_id.as_str(), g))
+        .collect();
+    let empty = BTreeSet::new();
+    for group in &directory.groups {
+        let name = group
+            .display_name
+            .clone()
+            .unwrap_or_else(|| group.id.clone());
+        let existing = local_groups.get(group.id.as_str()).copied();
+        match existing {
+            None => plan.added.push((group.id.clone(), name)),
+            Some(g) if g.name != name && options.overwrite.updates() => {
+                plan.renamed.push((group.id.clone(), g.name.clone(), name));
+            }
+            Some(_) => {}
+        }
+        let desired: BTreeSet<&String> = directory
+            .group_user_ids
+            .get(&group.id)
+            .into_iter()
+            .flatten()
+            .filter(|id| imported_ids.contains(*id))
+            .collect();
+        let current = existing.map_or(&empty, |g| &g.member_azure_ids);
+        for id in desired.iter().filter(|id| !current.contains(**id)) {
+            plan.memberships_added
+                .push((group.id.clone(), (*id).clone()));
+        }
+        if options.overwrite.updates() {
+            for id in current.iter().filter(|id| !desired.contains(id)) {
+                plan.memberships_removed
+                    .push((group.id.clone(), id.clone()));
+            }
+        }
+    }
+    if options.overwrite.deactivates() {
+        let present: HashSet<&str> = directory.groups.iter().map(|g| g.id.as_str()).collect();
+        for g in &local.groups {
+            if !present.contains(g.azure_object_id.as_str()) {
+                plan.removed
+                    .push((g.azure_object_id.clone(), g.name.clone()));
+            }
+        }
+    }
+    plan
+}

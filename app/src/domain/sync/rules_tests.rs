@@ -1,0 +1,467 @@
+//! One case per rule of the sync (shared/docs/product.md).
+
+use super::fixtures::*;
+use super::*;
+use crate::domain::directory::DirectoryUserType;
+use crate::domain::user::UserStatus;
+use std::collections::{BTreeMap, BTreeSet};
+
+fn options(overwrite: OverwriteBehavior) -> SyncOptions {
+    SyncOptions {
+        overwrite,
+        ..SyncOptions::default()
+    }
+}
+
+fn reasons(plan: &ImportPlan) -> Vec<(String, SkipReason)> {
+    plan.skipped
+        .iter()
+        .map(|s| (s.directory_id.clone(), s.reason.clone()))
+        .collect()
+}
+
+#[test]
+fn new_directory_users_are_added_with_mapped_fields() {
+    let mut u = dir_user("a", "Ada@Contoso.com");
+    u.department = Some("Engineering".into());
+    u.business_phones = vec!["+1 555".into(), "+1 556".into()];
+    let plan = plan_import(&directory(vec![u]), &local(vec![]), &SyncOptions::default());
+    assert_eq!(plan.added.len(), 1);
+    let added = &plan.added[0].user;
+    assert_eq!(added.email, "Ada@Contoso.com");
+    assert_eq!(added.department.as_deref(), Some("Engineering"));
+    assert_eq!(
+        added.business_phone.as_deref(),
+        Some("+1 555"),
+        "the first business phone"
+    );
+    assert_eq!(added.status, UserStatus::Active);
+    assert!(plan.has_changes());
+}
+
+#[test]
+fn email_comes_from_mail_else_a_non_guest_upn() {
+    let mut no_mail = dir_user("a", "ada@contoso.com");
+    no_mail.mail = None;
+    let mut guest_no_mail = dir_user("g", "x");
+    guest_no_mail.mail = None;
+    guest_no_mail.user_principal_name = "bo_fabrikam.com#EXT#@contoso.onmicrosoft.com".into();
+    let opts = SyncOptions {
+        include_guests: true,
+        ..SyncOptions::default()
+    };
+    let plan = plan_import(
+        &directory(vec![no_mail, guest_no_mail]),
+        &local(vec![]),
+        &opts,
+    );
+    assert_eq!(plan.added[0].user.email, "ada@contoso.com");
+    assert_eq!(
+        reasons(&plan),
+        vec![("g".into(), SkipReason::NoUsableEmail)]
+    );
+}
+
+#[test]
+fn display_name_falls_back_to_names_then_email() {
+    let mut u = dir_user("a", "ada@contoso.com");
+    u.display_name = None;
+    u.given_name = Some("Ada".into());
+    u.surname = Some("Lovelace".into());
+    let mut v = dir_user("b", "bo@contoso.com");
+    v.display_name = None;
+    let plan = plan_import(
+        &directory(vec![u, v]),
+        &local(vec![]),
+        &SyncOptions::default(),
+    );
+    assert_eq!(plan.added[0].user.display_name, "Ada Lovelace");
+    assert_eq!(plan.added[1].user.display_name, "bo@contoso.com");
+}
+
+#[test]
+fn linked_users_are_updated_field_by_field_including_renames() {
+    let mut u = dir_user("a", "ada.king@contoso.com");
+    u.job_title = Some("Countess".into());
+    let plan = plan_import(
+        &directory(vec![u]),
+        &local(vec![linked(1, "a", "ada@contoso.com")]),
+        &SyncOptions::default(),
+    );
+    assert!(plan.added.is_empty(), "a rename updates, never duplicates");
+    let update = &plan.updated[0];
+    assert_eq!(update.local_id, 1);
+    let fields: Vec<_> = update
+        .changes
+        .iter()
+        .map(|c| (c.field, c.old.clone(), c.new.clone()))
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            (
+                SyncField::Email,
+                Some("ada@contoso.com".into()),
+                Some("ada.king@contoso.com".into())
+            ),
+            (SyncField::JobTitle, None, Some("Countess".into())),
+            (
+                SyncField::UserPrincipalName,
+                Some("ada@contoso.com".into()),
+                Some("ada.king@contoso.com".into())
+            ),
+        ]
+    );
+}
+
+#[test]
+fn identical_users_are_unchanged_and_add_only_never_updates() {
+    let dir = directory(vec![
+        dir_user("a", "ada@contoso.com"),
+        dir_user("b", "bo.new@contoso.com"),
+    ]);
+    let loc = local(vec![
+        linked(1, "a", "ada@contoso.com"),
+        linked(2, "b", "bo@contoso.com"),
+    ]);
+    let plan = plan_import(&dir, &loc, &SyncOptions::default());
+    assert_eq!((plan.unchanged, plan.updated.len()), (1, 1));
+    let plan = plan_import(&dir, &loc, &options(OverwriteBehavior::AddOnly));
+    assert_eq!((plan.unchanged, plan.updated.len()), (2, 0));
+    assert!(!plan.has_changes());
+}
+
+#[test]
+fn a_deactivated_user_who_comes_back_is_reactivated_as_an_update() {
+    let mut gone = linked(1, "a", "ada@contoso.com");
+    gone.status = UserStatus::Deactivated;
+    let plan = plan_import(
+        &directory(vec![dir_user("a", "ada@contoso.com")]),
+        &local(vec![gone]),
+        &SyncOptions::default(),
+    );
+    assert!(plan.updated[0].reactivates());
+}
+
+#[test]
+fn users_gone_disabled_or_out_of_scope_are_deactivated_only_when_allowed() {
+    let mut disabled = dir_user("b", "bo@contoso.com");
+    disabled.account_enabled = Some(false);
+    let mut scoped_out = dir_user("c", "cy@contoso.com");
+    scoped_out.department = None;
+    let mut dir = directory(vec![disabled, scoped_out, dir_user("d", "di@contoso.com")]);
+    dir.group_user_ids = BTreeMap::from([("g1".to_owned(), vec!["d".to_owned()])]);
+    let loc = local(vec![
+        linked(1, "a", "ada@contoso.com"),
+        linked(2, "b", "bo@contoso.com"),
+        linked(3, "c", "cy@contoso.com"),
+        linked(4, "d", "di@contoso.com"),
+    ]);
+    let mut opts = options(OverwriteBehavior::AddUpdateAndDeactivate);
+    opts.scope_group_ids = vec!["g1".into()];
+    opts.threshold = DeactivationThreshold {
+        max_share_percent: 100,
+        max_count: 100,
+    };
+    let plan = plan_import(&dir, &loc, &opts);
+    let got: Vec<_> = plan
+        .deactivated
+        .iter()
+        .map(|d| (d.local_id, d.reason))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (2, DeactivationReason::DisabledInDirectory),
+            (3, DeactivationReason::OutOfScope),
+            (1, DeactivationReason::GoneFromDirectory),
+        ]
+    );
+    assert_eq!(plan.unchanged, 1);
+
+    opts.overwrite = OverwriteBehavior::AddAndUpdate;
+    let plan = plan_import(&dir, &loc, &opts);
+    assert!(
+        plan.deactivated.is_empty(),
+        "without the deactivate behavior nobody is deactivated"
+    );
+    assert_eq!(
+        reasons(&plan),
+        vec![
+            ("b".into(), SkipReason::Disabled),
+            ("c".into(), SkipReason::OutOfScope)
+        ]
+    );
+}
+
+#[test]
+fn guests_and_disabled_accounts_are_skipped_unless_included() {
+    let mut guest = dir_user("g", "bo@fabrikam.com");
+    guest.user_type = Some(DirectoryUserType::Guest);
+    guest.user_principal_name = "bo_fabrikam.com#EXT#@contoso.onmicrosoft.com".into();
+    let mut disabled = dir_user("d", "di@contoso.com");
+    disabled.account_enabled = Some(false);
+    let dir = directory(vec![guest, disabled]);
+    let plan = plan_import(&dir, &local(vec![]), &SyncOptions::default());
+    assert_eq!(
+        reasons(&plan),
+        vec![
+            ("g".into(), SkipReason::GuestExcluded),
+            ("d".into(), SkipReason::Disabled)
+        ]
+    );
+    let all = SyncOptions {
+        include_guests: true,
+        include_disabled: true,
+        ..SyncOptions::default()
+    };
+    let plan = plan_import(&dir, &local(vec![]), &all);
+    assert_eq!(plan.added.len(), 2);
+    assert_eq!(
+        plan.added[1].user.status,
+        UserStatus::Deactivated,
+        "disabled accounts arrive deactivated"
+    );
+    assert_eq!(plan.added[0].user.email, "bo@fabrikam.com");
+}
+
+#[test]
+fn duplicate_emails_in_the_directory_skip_both_and_name_each_other() {
+    let dir = directory(vec![
+        dir_user("a", "same@contoso.com"),
+        dir_user("b", "SAME@contoso.com"),
+        dir_user("c", "c@contoso.com"),
+    ]);
+    let plan = plan_import(&dir, &local(vec![]), &SyncOptions::default());
+    assert_eq!(plan.added.len(), 1);
+    assert_eq!(
+        reasons(&plan),
+        vec![
+            (
+                "a".into(),
+                SkipReason::DuplicateEmailInDirectory {
+                    other: "User b (SAME@contoso.com)".into()
+                }
+            ),
+            (
+                "b".into(),
+                SkipReason::DuplicateEmailInDirectory {
+                    other: "User a (same@contoso.com)".into()
+                }
+            ),
+        ]
+    );
+}
+
+#[test]
+fn local_users_are_never_touched_and_their_emails_are_not_taken() {
+    let loc = local(vec![local_only(1, "Ada@Contoso.com")]);
+    let opts = options(OverwriteBehavior::AddUpdateAndDeactivate);
+    let plan = plan_import(
+        &directory(vec![dir_user("a", "ada@contoso.com")]),
+        &loc,
+        &opts,
+    );
+    assert_eq!(
+        reasons(&plan),
+        vec![(
+            "a".into(),
+            SkipReason::EmailOwnedByLocalUser {
+                owner: "Local 1 (Ada@Contoso.com)".into()
+            }
+        )]
+    );
+    assert!(plan.deactivated.is_empty() && plan.updated.is_empty());
+    let plan = plan_import(&directory(vec![]), &loc, &opts);
+    assert!(
+        plan.deactivated.is_empty(),
+        "a local user is not deactivated for being absent from Azure AD"
+    );
+}
+
+#[test]
+fn an_email_another_linked_user_keeps_is_skipped_one_they_release_is_taken() {
+    let loc = local(vec![
+        linked(1, "a", "ada@contoso.com"),
+        linked(2, "b", "old@contoso.com"),
+    ]);
+    // b wants the address of a, whom this sync leaves as they are (a is
+    // disabled in Azure AD, and disabled accounts are not imported).
+    let mut dir_keep = directory(vec![
+        dir_user("a", "ada@contoso.com"),
+        dir_user("b", "ada@contoso.com"),
+    ]);
+    dir_keep.users[0].account_enabled = Some(false);
+    dir_keep.users[1].user_principal_name = "bo@contoso.com".into();
+    let plan = plan_import(&dir_keep, &loc, &SyncOptions::default());
+    assert_eq!(
+        reasons(&plan),
+        vec![
+            ("a".into(), SkipReason::Disabled),
+            (
+                "b".into(),
+                SkipReason::EmailOwnedByLocalUser {
+                    owner: "User a (ada@contoso.com)".into()
+                }
+            ),
+        ]
+    );
+
+    // a moves to a new address in the same sync: b may take the old one.
+    let mut dir_release = dir_keep.clone();
+    dir_release.users[0].account_enabled = Some(true);
+    dir_release.users[0].mail = Some("ada.new@contoso.com".into());
+    let plan = plan_import(&dir_release, &loc, &SyncOptions::default());
+    assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
+    assert_eq!(plan.updated.len(), 2);
+}
+
+#[test]
+fn a_user_recreated_in_azure_ad_is_relinked_by_email_not_duplicated() {
+    let loc = local(vec![linked(1, "old-id", "Ada@contoso.com")]);
+    let dir = directory(vec![dir_user("new-id", "ada@contoso.com")]);
+    let plan = plan_import(
+        &dir,
+        &loc,
+        &options(OverwriteBehavior::AddUpdateAndDeactivate),
+    );
+    assert!(plan.added.is_empty() && plan.deactivated.is_empty());
+    let update = &plan.updated[0];
+    assert!(update.relinks());
+    assert_eq!(
+        update.changes[0],
+        FieldChange {
+            field: SyncField::AzureObjectId,
+            old: Some("old-id".into()),
+            new: Some("new-id".into())
+        }
+    );
+}
+
+#[test]
+fn fields_past_their_limits_are_skipped_with_the_field_named() {
+    let mut u = dir_user("a", "ada@contoso.com");
+    u.employee_id = Some("E".repeat(17));
+    let plan = plan_import(&directory(vec![u]), &local(vec![]), &SyncOptions::default());
+    assert_eq!(
+        reasons(&plan),
+        vec![(
+            "a".into(),
+            SkipReason::InvalidField {
+                field: "Employee ID".into(),
+                message: "longer than 16 characters".into()
+            }
+        )]
+    );
+    assert!(
+        plan.skipped[0]
+            .reason
+            .to_string()
+            .starts_with("Employee ID: ")
+    );
+}
+
+#[test]
+fn groups_and_memberships_follow_the_directory() {
+    use crate::domain::directory::DirectoryGroup;
+    let group = |id: &str, name: &str| DirectoryGroup {
+        id: id.into(),
+        display_name: Some(name.into()),
+        description: None,
+        mail: None,
+    };
+    let mut guest = dir_user("g", "guest@fabrikam.com");
+    guest.user_type = Some(DirectoryUserType::Guest);
+    let mut dir = directory(vec![
+        dir_user("a", "a@contoso.com"),
+        dir_user("b", "b@contoso.com"),
+        guest,
+    ]);
+    dir.groups = vec![group("eng", "Engineering"), group("all", "All Staff")];
+    dir.group_user_ids = BTreeMap::from([
+        ("eng".to_owned(), vec!["a".to_owned()]),
+        (
+            "all".to_owned(),
+            vec!["a".to_owned(), "b".to_owned(), "g".to_owned()],
+        ),
+    ]);
+    let mut loc = local(vec![linked(1, "a", "a@contoso.com")]);
+    loc.groups = vec![
+        LocalGroup {
+            azure_object_id: "eng".into(),
+            name: "Eng".into(),
+            member_azure_ids: BTreeSet::from(["zz".to_owned()]),
+        },
+        LocalGroup {
+            azure_object_id: "old".into(),
+            name: "Old".into(),
+            member_azure_ids: BTreeSet::new(),
+        },
+    ];
+    let plan = plan_import(
+        &dir,
+        &loc,
+        &options(OverwriteBehavior::AddUpdateAndDeactivate),
+    );
+    let g = &plan.groups;
+    assert_eq!(g.added, vec![("all".into(), "All Staff".into())]);
+    assert_eq!(
+        g.renamed,
+        vec![("eng".into(), "Eng".into(), "Engineering".into())]
+    );
+    assert_eq!(g.removed, vec![("old".into(), "Old".into())]);
+    assert_eq!(
+        g.memberships_added,
+        vec![
+            ("eng".into(), "a".into()),
+            ("all".into(), "a".into()),
+            ("all".into(), "b".into())
+        ],
+        "members only among imported users: the guest is not imported"
+    );
+    assert_eq!(g.memberships_removed, vec![("eng".into(), "zz".into())]);
+}
+
+#[test]
+fn the_threshold_holds_back_mass_deactivation_and_empty_answers() {
+    let loc = LocalState {
+        users: (1..=20)
+            .map(|i| linked(i, &format!("u{i}"), &format!("u{i}@contoso.com")))
+            .collect(),
+        last_directory_count: Some(20),
+        ..LocalState::default()
+    };
+    let keep = |n: usize| {
+        directory(
+            (1..=n)
+                .map(|i| dir_user(&format!("u{i}"), &format!("u{i}@contoso.com")))
+                .collect(),
+        )
+    };
+    let opts = options(OverwriteBehavior::AddUpdateAndDeactivate);
+    let plan = plan_import(&keep(18), &loc, &opts);
+    assert_eq!(plan.deactivated.len(), 2);
+    assert!(!plan.safety.exceeds_threshold, "2 of 20 is 10%: allowed");
+    let plan = plan_import(&keep(17), &loc, &opts);
+    assert!(plan.safety.exceeds_threshold);
+    assert!(
+        plan.safety.reasons[0].contains("deactivate 3 users"),
+        "{:?}",
+        plan.safety.reasons
+    );
+    let plan = plan_import(&keep(0), &loc, &opts);
+    assert!(
+        plan.safety
+            .reasons
+            .iter()
+            .any(|r| r.contains("returned no users at all")),
+        "{:?}",
+        plan.safety.reasons
+    );
+    let plan = plan_import(&keep(9), &loc, &options(OverwriteBehavior::AddAndUpdate));
+    assert!(
+        plan.safety.exceeds_threshold,
+        "under half of last time, even without deactivations"
+    );
+    assert!(plan.safety.reasons[0].contains("fewer than half the 20"));
+}
