@@ -9,6 +9,7 @@ pub mod config;
 pub mod graph;
 pub mod graph_sim;
 pub mod store;
+pub mod sync;
 pub mod web;
 
 use app::services::Services;

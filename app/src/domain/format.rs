@@ -13,6 +13,29 @@ pub fn format_count(n: u64) -> String {
     out
 }
 
+/// Seconds left in words: "less than a minute left", "about 2 minutes
+/// left", "about 1 hour 5 minutes left".
+pub fn format_eta(seconds: u64) -> String {
+    match seconds {
+        0..=59 => "less than a minute left".to_owned(),
+        60..=3599 => {
+            let minutes = seconds.div_ceil(60);
+            format!(
+                "about {minutes} minute{} left",
+                if minutes == 1 { "" } else { "s" }
+            )
+        }
+        _ => {
+            let hours = seconds / 3600;
+            let minutes = (seconds % 3600) / 60;
+            format!(
+                "about {hours} hour{} {minutes} minutes left",
+                if hours == 1 { "" } else { "s" }
+            )
+        }
+    }
+}
+
 /// Milliseconds since the Unix epoch as "YYYY-MM-DD HH:MM UTC". The server
 /// renders and the browser hydrates the same text, so no local time zone is
 /// involved (that would differ between the two and break hydration).
@@ -53,6 +76,14 @@ mod tests {
         assert_eq!(format_count(2339), "2,339");
         assert_eq!(format_count(300_000), "300,000");
         assert_eq!(format_count(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn time_left_is_said_in_words() {
+        assert_eq!(format_eta(12), "less than a minute left");
+        assert_eq!(format_eta(60), "about 1 minute left");
+        assert_eq!(format_eta(95), "about 2 minutes left");
+        assert_eq!(format_eta(3900), "about 1 hour 5 minutes left");
     }
 
     #[test]

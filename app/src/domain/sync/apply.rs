@@ -49,8 +49,8 @@ pub fn apply_plan(local: &LocalState, plan: &ImportPlan, now: i64) -> LocalState
             user.last_synced_at = Some(now);
         }
     }
-    let mut next_id = next.users.iter().map(|u| u.id).max().unwrap_or(0) + 1;
-    for add in &plan.added {
+    let first_new_id = next.users.iter().map(|u| u.id).max().unwrap_or(0) + 1;
+    for (next_id, add) in (first_new_id..).zip(&plan.added) {
         let mut user = LocalUser {
             id: next_id,
             email: String::new(),
@@ -73,7 +73,6 @@ pub fn apply_plan(local: &LocalState, plan: &ImportPlan, now: i64) -> LocalState
         };
         write_fields(&mut user, &add.user);
         next.users.push(user);
-        next_id += 1;
     }
 
     let groups = &plan.groups;

@@ -8,6 +8,7 @@ pub mod mapping;
 pub mod options;
 pub mod plan;
 pub mod planner;
+pub mod progress;
 pub mod safety;
 
 pub use options::{DeactivationThreshold, OverwriteBehavior, SyncOptions};

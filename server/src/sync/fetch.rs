@@ -1,0 +1,56 @@
+//! Reads the whole directory for a preview: users (page by page, with the
+//! total for a progress bar), groups, and each group's user members with
+//! nested groups flattened. Progress is published after every page.
+
+use super::progress::ProgressHub;
+use crate::graph::{GraphClient, GraphError};
+use app::domain::sync::DirectorySnapshot;
+use app::domain::sync::progress::ProgressEvent;
+
+/// Fetches the directory for run `run_id`, started by `started_by`.
+pub async fn fetch_directory(
+    client: &GraphClient,
+    hub: &ProgressHub,
+    run_id: i64,
+    started_by: &str,
+) -> Result<DirectorySnapshot, GraphError> {
+    let mut snapshot = DirectorySnapshot::default();
+    let report = |pages: u32, users: u64, total: Option<u64>, groups: u64| {
+        hub.publish(ProgressEvent::Fetching {
+            run_id,
+            started_by: started_by.to_owned(),
+            pages,
+            users_so_far: users,
+            total,
+            groups_so_far: groups,
+        })
+    };
+    report(0, 0, None, 0);
+    let users = client
+        .list_users(true, |page, progress| {
+            snapshot.users.extend(page);
+            report(progress.pages, progress.items_so_far, progress.total, 0);
+        })
+        .await?;
+    let user_total = users.items_so_far;
+    let mut pages = users.pages;
+    client
+        .list_groups(|page, progress| {
+            snapshot.groups.extend(page);
+            report(
+                pages + progress.pages,
+                user_total,
+                users.total,
+                progress.items_so_far,
+            );
+        })
+        .await?;
+    pages += 1;
+    for group in &snapshot.groups {
+        let members = client.group_user_ids(&group.id, true).await?;
+        snapshot.group_user_ids.insert(group.id.clone(), members);
+        pages += 1;
+        report(pages, user_total, users.total, snapshot.groups.len() as u64);
+    }
+    Ok(snapshot)
+}

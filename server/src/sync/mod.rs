@@ -1,0 +1,7 @@
+//! The import jobs: preview, apply, history. One sync at a time; progress
+//! published as it goes.
+
+pub mod fetch;
+pub mod progress;
+
+pub use progress::ProgressHub;
