@@ -63,7 +63,7 @@ test-rust:
 # The same database suite on PostgreSQL, when DIRSYNC_TEST_POSTGRES_URL names a server.
 test-postgres:
 	@if [ -n "$${DIRSYNC_TEST_POSTGRES_URL:-}" ]; then \
-		.ci/expect-tests "PostgreSQL database suite" cargo test -p server --test store postgres:: -- --ignored; \
+		.ci/expect-tests "PostgreSQL database suite" cargo test -p server postgres:: -- --ignored; \
 	else \
 		echo "DIRSYNC_TEST_POSTGRES_URL is not set: the PostgreSQL suite is skipped"; \
 	fi

@@ -6,6 +6,7 @@
 
 mod admins;
 mod sessions;
+mod sync_runs;
 mod users;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -15,6 +16,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use admins::AdminRecord;
+pub use sync_runs::{LockHolder, RunRecord};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
