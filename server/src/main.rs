@@ -43,6 +43,19 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
+    // A sync left mid-apply by a crash is resumable, not silently lost.
+    let interrupted = store
+        .mark_interrupted_runs(
+            server::store::now_millis(),
+            server::sync::preview::LOCK_STALE_MS,
+        )
+        .await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            runs = interrupted,
+            "a sync was interrupted by a restart; resume or discard it"
+        );
+    }
     spawn_session_sweeper(store.clone());
 
     let leptos_options = leptos::prelude::get_configuration(None)

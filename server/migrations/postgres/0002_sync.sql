@@ -26,6 +26,9 @@ CREATE TABLE sync_runs (
     -- Counts per bucket, safety reasons: what the history list shows.
     summary_json    TEXT,
     directory_users BIGINT,
+    -- Who confirmed past the safety threshold, if anyone.
+    override_by     TEXT,
+    applied_by      TEXT,
     error           TEXT
 );
 CREATE INDEX sync_runs_by_created ON sync_runs (created_at);
@@ -38,7 +41,10 @@ CREATE TABLE sync_plan_rows (
     search_text TEXT    NOT NULL,
     payload     TEXT    NOT NULL,
     excluded    BIGINT  NOT NULL DEFAULT 0,
+    -- Set in the same transaction as the change itself: a row with an
+    -- outcome is done, one without is still to do (resume after a crash).
     outcome     TEXT,
+    outcome_detail TEXT,
     PRIMARY KEY (run_id, seq)
 );
 CREATE INDEX sync_plan_rows_by_bucket ON sync_plan_rows (run_id, bucket, seq);

@@ -6,6 +6,7 @@
 
 mod admins;
 mod sessions;
+mod sync_apply;
 mod sync_runs;
 mod users;
 
@@ -16,6 +17,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use admins::AdminRecord;
+pub use sync_apply::{Outcome, PendingRow};
 pub use sync_runs::{LockHolder, RunRecord};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");

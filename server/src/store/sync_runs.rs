@@ -30,6 +30,7 @@ pub struct RunRecord {
     pub options_json: String,
     pub summary_json: Option<String>,
     pub directory_users: Option<i64>,
+    pub override_by: Option<String>,
     pub error: Option<String>,
 }
 
@@ -132,7 +133,7 @@ impl Store {
     pub async fn get_run(&self, run_id: i64) -> Result<RunRecord, StoreError> {
         sqlx::query_as(
             "SELECT id, state, started_by, created_at, previewed_at, finished_at, options_json, summary_json, \
-             directory_users, error FROM sync_runs WHERE id = $1",
+             directory_users, override_by, error FROM sync_runs WHERE id = $1",
         )
         .bind(run_id)
         .fetch_optional(&self.pool)
@@ -318,5 +319,7 @@ fn plan_rows(plan: &ImportPlan) -> Vec<(&'static str, String, String)> {
             json(s),
         ));
     }
+    // Groups are applied together, after the users they refer to.
+    rows.push(("groups", String::new(), json(&plan.groups)));
     rows
 }

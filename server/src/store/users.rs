@@ -87,17 +87,26 @@ impl TryFrom<UserRow> for LocalUser {
 
 /// The lower-cased text the Users search matches against.
 fn search_text(input: &ValidUserInput) -> String {
-    [
-        Some(input.display_name.as_str()),
-        Some(input.email.as_str()),
+    search_text_of(
+        &input.display_name,
+        input.email.as_str(),
         input.department.as_deref(),
         input.job_title.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join("\n")
-    .to_lowercase()
+    )
+}
+
+pub(super) fn search_text_of(
+    name: &str,
+    email: &str,
+    department: Option<&str>,
+    job_title: Option<&str>,
+) -> String {
+    [Some(name), Some(email), department, job_title]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n")
+        .to_lowercase()
 }
 
 /// A `LIKE` pattern that matches `needle` anywhere, with `%`, `_` and `\`
@@ -284,6 +293,128 @@ impl UserStore for Store {
         .await
         .map_err(db_error)?;
         row.ok_or(StoreError::NotFound)?.try_into()
+    }
+}
+
+/// Row-level access inside a transaction, for the sync's apply job.
+impl Store {
+    /// A user, locked against concurrent writers until the transaction ends
+    /// (PostgreSQL; SQLite's single writer needs no row lock).
+    pub(super) async fn user_for_update(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        id: i64,
+    ) -> Result<Option<LocalUser>, StoreError> {
+        let row: Option<UserRow> = match self.engine {
+            super::Engine::Postgres => sqlx::query_as(concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users WHERE id = $1 FOR UPDATE"
+            )),
+            super::Engine::Sqlite => sqlx::query_as(concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users WHERE id = $1"
+            )),
+        }
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        row.map(LocalUser::try_from).transpose()
+    }
+
+    /// Who, other than `except_id`, has this email: "Name (email)".
+    pub(super) async fn email_holder_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        email: &str,
+        except_id: Option<i64>,
+    ) -> Result<Option<String>, StoreError> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT display_name, email FROM users WHERE email_normalized = $1 AND id <> $2",
+        )
+        .bind(app::domain::email::normalize_email(email))
+        .bind(except_id.unwrap_or(-1))
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        Ok(row.map(|(name, email)| format!("{name} ({email})")))
+    }
+
+    /// Writes every column of `user` (by id).
+    pub(super) async fn write_user_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        user: &LocalUser,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE users SET email = $2, email_normalized = $3, display_name = $4, given_name = $5, surname = $6, \
+             job_title = $7, department = $8, office_location = $9, business_phone = $10, mobile_phone = $11, \
+             employee_id = $12, status = $13, source = $14, azure_object_id = $15, user_principal_name = $16, \
+             sort_name = $17, search_text = $18, updated_at = $19, last_synced_at = $20 WHERE id = $1",
+        )
+        .bind(user.id)
+        .bind(&user.email)
+        .bind(app::domain::email::normalize_email(&user.email))
+        .bind(&user.display_name)
+        .bind(&user.given_name)
+        .bind(&user.surname)
+        .bind(&user.job_title)
+        .bind(&user.department)
+        .bind(&user.office_location)
+        .bind(&user.business_phone)
+        .bind(&user.mobile_phone)
+        .bind(&user.employee_id)
+        .bind(user.status.as_str())
+        .bind(user.source.as_str())
+        .bind(&user.azure_object_id)
+        .bind(&user.user_principal_name)
+        .bind(user.display_name.to_lowercase())
+        .bind(search_text_of(&user.display_name, &user.email, user.department.as_deref(), user.job_title.as_deref()))
+        .bind(user.updated_at)
+        .bind(user.last_synced_at)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Inserts `user` (its id is ignored); returns the new id.
+    pub(super) async fn insert_user_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        user: &LocalUser,
+    ) -> Result<i64, StoreError> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO users (email, email_normalized, display_name, given_name, surname, job_title, department, \
+             office_location, business_phone, mobile_phone, employee_id, status, source, azure_object_id, \
+             user_principal_name, sort_name, search_text, created_at, updated_at, last_synced_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19) RETURNING id",
+        )
+        .bind(&user.email)
+        .bind(app::domain::email::normalize_email(&user.email))
+        .bind(&user.display_name)
+        .bind(&user.given_name)
+        .bind(&user.surname)
+        .bind(&user.job_title)
+        .bind(&user.department)
+        .bind(&user.office_location)
+        .bind(&user.business_phone)
+        .bind(&user.mobile_phone)
+        .bind(&user.employee_id)
+        .bind(user.status.as_str())
+        .bind(user.source.as_str())
+        .bind(&user.azure_object_id)
+        .bind(&user.user_principal_name)
+        .bind(user.display_name.to_lowercase())
+        .bind(search_text_of(&user.display_name, &user.email, user.department.as_deref(), user.job_title.as_deref()))
+        .bind(user.created_at)
+        .bind(user.last_synced_at)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        Ok(id)
     }
 }
 

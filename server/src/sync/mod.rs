@@ -1,6 +1,7 @@
 //! The import jobs: preview, apply, history. One sync at a time; progress
 //! published as it goes.
 
+pub mod apply;
 pub mod fetch;
 pub mod preview;
 pub mod progress;

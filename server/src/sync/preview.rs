@@ -21,6 +21,10 @@ pub enum SyncError {
     Busy(LockHolder),
     Graph(GraphError),
     Store(StoreError),
+    /// The run cannot be applied (already applied, too old, superseded...).
+    NotApplicable(String),
+    /// The plan exceeds the safety threshold and no override was given.
+    ThresholdExceeded(Vec<String>),
 }
 
 impl fmt::Display for SyncError {
@@ -34,8 +38,16 @@ impl fmt::Display for SyncError {
             ),
             Self::Graph(e) => e.fmt(f),
             Self::Store(_) => f.write_str(
-                "The database could not store the preview; the details are in the server log.",
+                "The database failed during the sync; the details are in the server log.",
             ),
+            Self::NotApplicable(why) => f.write_str(why),
+            Self::ThresholdExceeded(reasons) => {
+                write!(
+                    f,
+                    "{} Confirm with the override to apply it anyway.",
+                    reasons.join(" ")
+                )
+            }
         }
     }
 }

@@ -1,0 +1,440 @@
+//! Preview then apply against the emulator, on both database engines.
+
+mod common;
+
+use app::domain::paging::UserQuery;
+use app::domain::sync::progress::ProgressEvent;
+use app::domain::sync::{OverwriteBehavior, SyncOptions};
+use app::domain::user::UserStatus;
+use app::domain::user_input::UserInput;
+use app::services::UserStore;
+use common::TestDb;
+use secrecy::SecretString;
+use server::graph::{Cloud, Credentials, Endpoints, GraphClient, RetryPolicy};
+use server::graph_sim::GraphSim;
+use server::graph_sim::generate::generate;
+use server::store::Store;
+use server::sync::ProgressHub;
+use server::sync::apply::{ApplyRequest, BATCH_SIZE, apply};
+use server::sync::preview::{SyncError, preview};
+
+const ADMIN: &str = "admin@example.com";
+
+async fn emulator(users: usize) -> (GraphSim, GraphClient) {
+    let sim = GraphSim::new(generate(users, 8, 51), 51, "");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = sim.router();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let reg = sim.registration();
+    let client = GraphClient::new(
+        Endpoints::for_cloud(Cloud::Global).with_overrides(Some(&base), Some(&base)),
+        Credentials {
+            tenant_id: reg.tenant_id.clone(),
+            client_id: reg.client_id.clone(),
+            client_secret: SecretString::from(reg.client_secret.clone()),
+        },
+        RetryPolicy::default(),
+    )
+    .unwrap();
+    (sim, client)
+}
+
+fn request(run_id: i64) -> ApplyRequest<'static> {
+    ApplyRequest {
+        run_id,
+        admin: ADMIN,
+        excluded: &[],
+        override_threshold: false,
+    }
+}
+
+async fn total_users(store: &Store) -> u64 {
+    store
+        .list_users(&UserQuery::new("", 1))
+        .await
+        .unwrap()
+        .total
+}
+
+/// (azure id, email, status) of every user, sorted: a database's end state.
+async fn end_state(store: &Store) -> Vec<(Option<String>, String, UserStatus)> {
+    let mut all: Vec<_> = store
+        .load_local_state()
+        .await
+        .unwrap()
+        .users
+        .into_iter()
+        .map(|u| (u.azure_object_id, u.email, u.status))
+        .collect();
+    all.sort_by(|a, b| a.1.cmp(&b.1));
+    all
+}
+
+async fn sync(store: &Store, client: &GraphClient, options: &SyncOptions) -> i64 {
+    let run = preview(store, &ProgressHub::new(), client, ADMIN, options)
+        .await
+        .unwrap();
+    apply(store, &ProgressHub::new(), request(run))
+        .await
+        .unwrap();
+    run
+}
+
+on_both_engines!(
+    preview_then_apply_imports_the_tenant,
+    applying_twice_changes_nothing_the_second_time,
+    a_local_edit_after_the_preview_is_a_conflict_not_overwritten,
+    excluded_rows_are_left_untouched,
+    the_threshold_refuses_until_overridden_and_records_the_override,
+    an_interrupted_run_resumes_to_the_same_end_state,
+    stale_plans_cannot_be_applied,
+    group_memberships_follow_the_directory,
+);
+
+async fn preview_then_apply_imports_the_tenant(db: &TestDb) {
+    let (_sim, client) = emulator(300).await;
+    let hub = ProgressHub::new();
+    let run = preview(&db.store, &hub, &client, ADMIN, &SyncOptions::default())
+        .await
+        .unwrap();
+    let added = db.store.plan_rows_in(run, "added").await.unwrap().len() as u64;
+    let (_, mut updates) = hub.subscribe();
+    let counts = apply(&db.store, &hub, request(run)).await.unwrap();
+    assert_eq!(counts.added, added);
+    assert_eq!(total_users(&db.store).await, added);
+    assert_eq!(db.store.get_run(run).await.unwrap().state, "applied");
+    let mut last = None;
+    while let Ok(e) = updates.try_recv() {
+        last = Some(e);
+    }
+    assert!(matches!(last, Some(ProgressEvent::Finished { run_id, .. }) if run_id == run));
+    let local = db.store.load_local_state().await.unwrap();
+    assert_eq!(local.groups.len(), 8);
+    assert!(local.groups.iter().any(|g| !g.member_azure_ids.is_empty()));
+    assert_eq!(local.last_directory_count, Some(300));
+}
+
+async fn applying_twice_changes_nothing_the_second_time(db: &TestDb) {
+    let (_sim, client) = emulator(120).await;
+    let first = sync(&db.store, &client, &SyncOptions::default()).await;
+    let before = end_state(&db.store).await;
+    let again = preview(
+        &db.store,
+        &ProgressHub::new(),
+        &client,
+        ADMIN,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        db.store
+            .plan_rows_in(again, "added")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        db.store
+            .plan_rows_in(again, "updated")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let counts = apply(&db.store, &ProgressHub::new(), request(again))
+        .await
+        .unwrap();
+    assert_eq!(
+        (counts.added, counts.updated, counts.deactivated),
+        (0, 0, 0)
+    );
+    assert_eq!(end_state(&db.store).await, before);
+    let twice = apply(&db.store, &ProgressHub::new(), request(first))
+        .await
+        .unwrap_err();
+    assert!(twice.to_string().contains("applied already"), "{twice}");
+}
+
+async fn a_local_edit_after_the_preview_is_a_conflict_not_overwritten(db: &TestDb) {
+    let (sim, client) = emulator(50).await;
+    sync(&db.store, &client, &SyncOptions::default()).await;
+    let local = db.store.load_local_state().await.unwrap();
+    let victim = local
+        .users
+        .iter()
+        .find(|u| u.job_title.is_some())
+        .unwrap()
+        .clone();
+    let azure_id = victim.azure_object_id.clone().unwrap();
+    sim.with_tenant(|t| {
+        t.users
+            .iter_mut()
+            .find(|u| u.id == azure_id)
+            .unwrap()
+            .job_title = Some("Directory title".into())
+    });
+    let run = preview(
+        &db.store,
+        &ProgressHub::new(),
+        &client,
+        ADMIN,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        db.store.plan_rows_in(run, "updated").await.unwrap().len(),
+        1
+    );
+
+    let mut edit = UserInput::from_user(&victim);
+    edit.job_title = "Edited by an admin".into();
+    db.store
+        .update_user(victim.id, &edit.validate().unwrap())
+        .await
+        .unwrap();
+    let counts = apply(&db.store, &ProgressHub::new(), request(run))
+        .await
+        .unwrap();
+    assert_eq!((counts.updated, counts.conflicts), (0, 1));
+    assert_eq!(
+        db.store
+            .get_user(victim.id)
+            .await
+            .unwrap()
+            .job_title
+            .as_deref(),
+        Some("Edited by an admin")
+    );
+}
+
+async fn excluded_rows_are_left_untouched(db: &TestDb) {
+    let (_sim, client) = emulator(40).await;
+    let run = preview(
+        &db.store,
+        &ProgressHub::new(),
+        &client,
+        ADMIN,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+    let rows = db.store.plan_rows_in(run, "added").await.unwrap();
+    let excluded: Vec<i64> = rows.iter().take(3).map(|(seq, _)| *seq).collect();
+    let counts = apply(
+        &db.store,
+        &ProgressHub::new(),
+        ApplyRequest {
+            excluded: &excluded,
+            ..request(run)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(counts.added, rows.len() as u64 - 3);
+    assert_eq!(counts.skipped, 3, "excluded rows are reported as such");
+    let emails: Vec<String> = db
+        .store
+        .load_local_state()
+        .await
+        .unwrap()
+        .users
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    for (_, payload) in rows.iter().take(3) {
+        let row: serde_json::Value = serde_json::from_str(payload).unwrap();
+        assert!(!emails.contains(&row["user"]["email"].as_str().unwrap().to_owned()));
+    }
+}
+
+async fn the_threshold_refuses_until_overridden_and_records_the_override(db: &TestDb) {
+    let (sim, client) = emulator(60).await;
+    let options = SyncOptions {
+        overwrite: OverwriteBehavior::AddUpdateAndDeactivate,
+        ..SyncOptions::default()
+    };
+    sync(&db.store, &client, &options).await;
+    let gone: Vec<String> = sim.with_tenant(|t| {
+        t.users
+            .iter()
+            .filter(|u| u.account_enabled && u.user_type == "Member")
+            .take(12)
+            .map(|u| u.id.clone())
+            .collect()
+    });
+    sim.with_tenant(|t| gone.iter().for_each(|id| assert!(t.delete_user(id))));
+    let run = preview(&db.store, &ProgressHub::new(), &client, ADMIN, &options)
+        .await
+        .unwrap();
+    let refused = apply(&db.store, &ProgressHub::new(), request(run))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, SyncError::ThresholdExceeded(reasons) if reasons[0].contains("deactivate 12 users")),
+        "{refused}"
+    );
+    assert_eq!(
+        db.store.get_run(run).await.unwrap().state,
+        "previewed",
+        "a refusal changes nothing"
+    );
+    let counts = apply(
+        &db.store,
+        &ProgressHub::new(),
+        ApplyRequest {
+            override_threshold: true,
+            ..request(run)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(counts.deactivated, 12);
+    assert_eq!(
+        db.store.get_run(run).await.unwrap().override_by.as_deref(),
+        Some(ADMIN)
+    );
+    let statuses = end_state(&db.store).await;
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| s.2 == UserStatus::Deactivated)
+            .count(),
+        12
+    );
+}
+
+async fn an_interrupted_run_resumes_to_the_same_end_state(db: &TestDb) {
+    let users = (BATCH_SIZE as usize) * 2 + 150;
+    let (_sim, client) = emulator(users).await;
+    let run = preview(
+        &db.store,
+        &ProgressHub::new(),
+        &client,
+        ADMIN,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+    // The first batch commits, then the process dies.
+    db.store
+        .try_lock_sync(ADMIN, server::store::now_millis(), 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    db.store.mark_applying(run, ADMIN, None).await.unwrap();
+    let first = db
+        .store
+        .pending_rows(run, "added", BATCH_SIZE)
+        .await
+        .unwrap();
+    db.store
+        .apply_batch(run, &first, server::store::now_millis())
+        .await
+        .unwrap();
+    // Restart: the lock has gone stale, the run is marked interrupted.
+    let restarted_at = server::store::now_millis() + 16 * 60 * 1000;
+    assert_eq!(
+        db.store
+            .mark_interrupted_runs(restarted_at, 15 * 60 * 1000)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(db.store.get_run(run).await.unwrap().state, "interrupted");
+    let counts = apply(&db.store, &ProgressHub::new(), request(run))
+        .await
+        .unwrap();
+    assert_eq!(
+        counts.added as usize + first.len(),
+        db.store.plan_rows_in(run, "added").await.unwrap().len()
+    );
+
+    let fresh = if db.url.starts_with("sqlite") {
+        common::sqlite().await
+    } else {
+        common::postgres().await
+    };
+    sync(&fresh.store, &client, &SyncOptions::default()).await;
+    assert_eq!(end_state(&db.store).await, end_state(&fresh.store).await);
+    fresh.teardown().await;
+}
+
+async fn stale_plans_cannot_be_applied(db: &TestDb) {
+    let (_sim, client) = emulator(20).await;
+    let older = preview(
+        &db.store,
+        &ProgressHub::new(),
+        &client,
+        ADMIN,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+    sync(&db.store, &client, &SyncOptions::default()).await;
+    let e = apply(&db.store, &ProgressHub::new(), request(older))
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("Another sync was applied after this preview"),
+        "{e}"
+    );
+
+    let old = preview(
+        &db.store,
+        &ProgressHub::new(),
+        &client,
+        ADMIN,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+    sqlx::query("UPDATE sync_runs SET previewed_at = previewed_at - 3600001 WHERE id = $1")
+        .bind(old)
+        .execute(db.store.pool())
+        .await
+        .unwrap();
+    let e = apply(&db.store, &ProgressHub::new(), request(old))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("more than an hour old"), "{e}");
+}
+
+async fn group_memberships_follow_the_directory(db: &TestDb) {
+    let (sim, client) = emulator(80).await;
+    sync(&db.store, &client, &SyncOptions::default()).await;
+    let (group_id, moved) = sim.with_tenant(|t| {
+        let g = t
+            .groups
+            .iter_mut()
+            .find(|g| g.display_name.as_deref() == Some("Engineering"))
+            .unwrap();
+        let moved = g.members.remove(0);
+        (g.id.clone(), moved)
+    });
+    sync(&db.store, &client, &SyncOptions::default()).await;
+    let local = db.store.load_local_state().await.unwrap();
+    let group = local
+        .groups
+        .iter()
+        .find(|g| g.azure_object_id == group_id)
+        .unwrap();
+    assert!(
+        !group.member_azure_ids.contains(&moved),
+        "removed in Azure AD, removed here"
+    );
+    let expected: std::collections::BTreeSet<String> = sim.with_tenant(|t| {
+        t.transitive_members(&group_id)
+            .into_iter()
+            .filter(|m| {
+                local
+                    .users
+                    .iter()
+                    .any(|u| u.azure_object_id.as_deref() == Some(m.as_str()))
+            })
+            .collect()
+    });
+    assert_eq!(group.member_azure_ids, expected);
+}
