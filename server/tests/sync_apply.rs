@@ -88,6 +88,7 @@ on_both_engines!(
     excluded_rows_are_left_untouched,
     the_threshold_refuses_until_overridden_and_records_the_override,
     an_interrupted_run_resumes_to_the_same_end_state,
+    history_lists_runs_and_exports_them_as_csv,
     stale_plans_cannot_be_applied,
     group_memberships_follow_the_directory,
 );
@@ -437,4 +438,62 @@ async fn group_memberships_follow_the_directory(db: &TestDb) {
             .collect()
     });
     assert_eq!(group.member_azure_ids, expected);
+}
+
+async fn history_lists_runs_and_exports_them_as_csv(db: &TestDb) {
+    let (sim, client) = emulator(30).await;
+    let first = sync(&db.store, &client, &SyncOptions::default()).await;
+    let renamed = sim.with_tenant(|t| {
+        let u = t
+            .users
+            .iter_mut()
+            .find(|u| u.account_enabled && u.user_type == "Member")
+            .unwrap();
+        u.job_title = Some("=cmd|' /C calc'!A0".into());
+        u.display_name.clone().unwrap()
+    });
+    let second = preview(
+        &db.store,
+        &ProgressHub::new(),
+        &client,
+        ADMIN,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+
+    let runs = db.store.list_runs(10, 0).await.unwrap();
+    assert_eq!(
+        runs.iter()
+            .map(|r| (r.id, r.state.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(second, "previewed"), (first, "applied")]
+    );
+    assert!(runs.iter().all(|r| r.started_by == ADMIN));
+
+    let applied = server::sync::csv::run_csv(&db.store, first).await.unwrap();
+    let lines: Vec<&str> = applied.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Change,Name,Email,Department,Job title,Details,Outcome,Outcome details"
+    );
+    assert!(
+        lines
+            .iter()
+            .filter(|l| l.starts_with("Add,"))
+            .all(|l| l.contains(",done,")),
+        "{applied}"
+    );
+    let preview_csv = server::sync::csv::run_csv(&db.store, second).await.unwrap();
+    let update = preview_csv
+        .lines()
+        .find(|l| l.starts_with("Update,"))
+        .unwrap();
+    assert!(update.contains(&renamed), "{update}");
+    assert!(update.contains("Job title: "), "{update}");
+    assert!(
+        update.contains(",'=cmd|"),
+        "a cell that would start a formula is defused: {update}"
+    );
+    assert!(!update.contains(",=cmd|"), "{update}");
 }

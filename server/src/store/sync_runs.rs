@@ -323,3 +323,31 @@ fn plan_rows(plan: &ImportPlan) -> Vec<(&'static str, String, String)> {
     rows.push(("groups", String::new(), json(&plan.groups)));
     rows
 }
+
+impl Store {
+    /// Every row of a run's plan with its outcome, in plan order.
+    #[allow(clippy::type_complexity)] // one row of a simple query
+    pub async fn plan_rows_with_outcomes(
+        &self,
+        run_id: i64,
+    ) -> Result<Vec<(i64, String, String, Option<String>, Option<String>)>, StoreError> {
+        sqlx::query_as("SELECT seq, bucket, payload, outcome, outcome_detail FROM sync_plan_rows WHERE run_id = $1 ORDER BY seq")
+            .bind(run_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
+    /// The newest runs first, for Sync history.
+    pub async fn list_runs(&self, limit: i64, offset: i64) -> Result<Vec<RunRecord>, StoreError> {
+        sqlx::query_as(
+            "SELECT id, state, started_by, created_at, previewed_at, finished_at, options_json, summary_json, \
+             directory_users, override_by, error FROM sync_runs ORDER BY id DESC LIMIT $1 OFFSET $2",
+        )
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)
+    }
+}

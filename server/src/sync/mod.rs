@@ -2,6 +2,7 @@
 //! published as it goes.
 
 pub mod apply;
+pub mod csv;
 pub mod fetch;
 pub mod preview;
 pub mod progress;
