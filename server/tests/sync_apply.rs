@@ -401,6 +401,11 @@ async fn stale_plans_cannot_be_applied(db: &TestDb) {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("more than an hour old"), "{e}");
+
+    let discarded = preview(&db.store, &ProgressHub::new(), &client, ADMIN, &SyncOptions::default()).await.unwrap();
+    db.store.discard_run(discarded, server::store::now_millis()).await.unwrap();
+    let e = apply(&db.store, &ProgressHub::new(), request(discarded)).await.unwrap_err();
+    assert!(e.to_string().contains("it is discarded"), "{e}");
 }
 
 async fn group_memberships_follow_the_directory(db: &TestDb) {
