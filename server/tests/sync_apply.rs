@@ -402,9 +402,22 @@ async fn stale_plans_cannot_be_applied(db: &TestDb) {
         .unwrap_err();
     assert!(e.to_string().contains("more than an hour old"), "{e}");
 
-    let discarded = preview(&db.store, &ProgressHub::new(), &client, ADMIN, &SyncOptions::default()).await.unwrap();
-    db.store.discard_run(discarded, server::store::now_millis()).await.unwrap();
-    let e = apply(&db.store, &ProgressHub::new(), request(discarded)).await.unwrap_err();
+    let discarded = preview(
+        &db.store,
+        &ProgressHub::new(),
+        &client,
+        ADMIN,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+    db.store
+        .discard_run(discarded, server::store::now_millis())
+        .await
+        .unwrap();
+    let e = apply(&db.store, &ProgressHub::new(), request(discarded))
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("it is discarded"), "{e}");
 }
 

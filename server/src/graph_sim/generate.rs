@@ -246,7 +246,9 @@ pub fn generate(users: usize, groups: usize, seed: u64) -> Tenant {
         domain: domain.to_owned(),
         ..Tenant::default()
     };
-    let mut used = std::collections::HashSet::new();
+    // How many people already have each "given.surname" alias: the next
+    // one gets a number (ada.lovelace, ada.lovelace2, ...).
+    let mut alias_counts: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut heads: Vec<Option<String>> = vec![None; DEPARTMENTS.len()];
     let mut by_department: Vec<Vec<String>> = vec![Vec::new(); DEPARTMENTS.len()];
 
@@ -259,12 +261,14 @@ pub fn generate(users: usize, groups: usize, seed: u64) -> Tenant {
             let (s, sa) = *rng.pick(SURNAMES);
             (g, s, ga, sa, format!("{g} {s}"))
         };
-        let mut alias = format!("{given_ascii}.{surname_ascii}");
-        let mut n = 1;
-        while !used.insert(alias.clone()) {
-            n += 1;
-            alias = format!("{given_ascii}.{surname_ascii}{n}");
-        }
+        let base = format!("{given_ascii}.{surname_ascii}");
+        let count = alias_counts.entry(base.clone()).or_insert(0);
+        *count += 1;
+        let alias = if *count == 1 {
+            base
+        } else {
+            format!("{base}{count}")
+        };
         let id = rng.guid();
         let dept_index = rng.below(DEPARTMENTS.len());
         let dept = &DEPARTMENTS[dept_index];
