@@ -9,10 +9,8 @@ use app::domain::user::UserStatus;
 use app::domain::user_input::UserInput;
 use app::services::UserStore;
 use common::TestDb;
-use secrecy::SecretString;
-use server::graph::{Cloud, Credentials, Endpoints, GraphClient, RetryPolicy};
+use server::graph::GraphClient;
 use server::graph_sim::GraphSim;
-use server::graph_sim::generate::generate;
 use server::store::Store;
 use server::sync::ProgressHub;
 use server::sync::apply::{ApplyRequest, BATCH_SIZE, apply};
@@ -21,23 +19,7 @@ use server::sync::preview::{SyncError, preview};
 const ADMIN: &str = "admin@example.com";
 
 async fn emulator(users: usize) -> (GraphSim, GraphClient) {
-    let sim = GraphSim::new(generate(users, 8, 51), 51, "");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = sim.router();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let reg = sim.registration();
-    let client = GraphClient::new(
-        Endpoints::for_cloud(Cloud::Global).with_overrides(Some(&base), Some(&base)),
-        Credentials {
-            tenant_id: reg.tenant_id.clone(),
-            client_id: reg.client_id.clone(),
-            client_secret: SecretString::from(reg.client_secret.clone()),
-        },
-        RetryPolicy::default(),
-    )
-    .unwrap();
-    (sim, client)
+    common::emulator::start(users, 8, 51).await
 }
 
 fn request(run_id: i64) -> ApplyRequest<'static> {

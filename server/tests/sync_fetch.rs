@@ -1,10 +1,11 @@
 //! A preview's directory read, against the emulator: everything arrives,
 //! and progress is published page by page.
 
+mod common;
+
 use app::domain::sync::progress::ProgressEvent;
 use app::domain::sync::{SyncOptions, plan_import};
-use secrecy::SecretString;
-use server::graph::{Cloud, Credentials, Endpoints, GraphClient, RetryPolicy};
+use server::graph::RetryPolicy;
 use server::graph_sim::GraphSim;
 use server::graph_sim::generate::generate;
 use server::sync::ProgressHub;
@@ -14,21 +15,12 @@ use server::sync::fetch::fetch_directory;
 async fn the_directory_arrives_whole_with_progress_along_the_way() {
     let tenant = generate(2100, 12, 31);
     let sim = GraphSim::new(tenant.clone(), 31, "");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = sim.router();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let reg = sim.registration();
-    let client = GraphClient::new(
-        Endpoints::for_cloud(Cloud::Global).with_overrides(Some(&base), Some(&base)),
-        Credentials {
-            tenant_id: reg.tenant_id.clone(),
-            client_id: reg.client_id.clone(),
-            client_secret: SecretString::from(reg.client_secret.clone()),
-        },
+    let base = common::emulator::serve(&sim).await;
+    let client = common::emulator::client(
+        &base,
+        common::emulator::credentials(&sim),
         RetryPolicy::default(),
-    )
-    .unwrap();
+    );
 
     let hub = ProgressHub::new();
     let (_, mut updates) = hub.subscribe();

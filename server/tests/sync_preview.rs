@@ -5,10 +5,7 @@ mod common;
 use app::domain::sync::progress::ProgressEvent;
 use app::domain::sync::{SyncOptions, plan_import};
 use common::TestDb;
-use secrecy::SecretString;
-use server::graph::{
-    Cloud, Credentials, Endpoints, GraphClient, GraphError, RetryPolicy, SignInFailure,
-};
+use server::graph::{GraphClient, GraphError, RetryPolicy, SignInFailure};
 use server::graph_sim::generate::generate;
 use server::graph_sim::{Faults, GraphSim};
 use server::store::Store;
@@ -18,24 +15,13 @@ use server::sync::preview::{SyncError, preview};
 
 async fn emulator(users: usize) -> (GraphSim, GraphClient) {
     let sim = GraphSim::new(generate(users, 6, 41), 41, "");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = sim.router();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let reg = sim.registration();
-    let client = GraphClient::new(
-        Endpoints::for_cloud(Cloud::Global).with_overrides(Some(&base), Some(&base)),
-        Credentials {
-            tenant_id: reg.tenant_id.clone(),
-            client_id: reg.client_id.clone(),
-            client_secret: SecretString::from(reg.client_secret.clone()),
-        },
-        RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        },
-    )
-    .unwrap();
+    let base = common::emulator::serve(&sim).await;
+    // One attempt: the failure tests need no retries.
+    let policy = RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    };
+    let client = common::emulator::client(&base, common::emulator::credentials(&sim), policy);
     (sim, client)
 }
 

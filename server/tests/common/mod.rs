@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this
 
+pub mod emulator;
+
 use server::store::Store;
 use sqlx::{Connection, Executor};
 use std::sync::atomic::{AtomicU32, Ordering};
