@@ -28,6 +28,7 @@ pub fn build_router(
     leptos_options: LeptosOptions,
     throttle: ThrottlePolicy,
     demo: Option<graph_sim::GraphSim>,
+    progress: Arc<sync::ProgressHub>,
 ) -> axum::Router {
     let services = Services {
         users: Arc::new(store.clone()),
@@ -37,5 +38,6 @@ pub fn build_router(
         leptos_options,
         services,
         demo,
+        progress,
     })
 }

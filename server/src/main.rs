@@ -74,6 +74,7 @@ async fn main() -> anyhow::Result<()> {
         leptos_options,
         Default::default(),
         demo.clone(),
+        Default::default(),
     );
 
     let listener = tokio::net::TcpListener::bind(addr)

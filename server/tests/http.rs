@@ -23,6 +23,7 @@ struct TestApp {
     base: String,
     http: reqwest::Client,
     db: common::TestDb,
+    progress: std::sync::Arc<server::sync::ProgressHub>,
 }
 
 async fn spawn_app() -> TestApp {
@@ -48,7 +49,8 @@ async fn spawn_app_with(demo: Option<server::graph_sim::GraphSim>) -> TestApp {
         max_delay: Duration::from_secs(60),
         forget_after: Duration::from_secs(60),
     };
-    let router = server::build_router(db.store.clone(), options, throttle, demo);
+    let progress = std::sync::Arc::new(server::sync::ProgressHub::new());
+    let router = server::build_router(db.store.clone(), options, throttle, demo, progress.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -56,7 +58,12 @@ async fn spawn_app_with(demo: Option<server::graph_sim::GraphSim>) -> TestApp {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp { base, http, db }
+    TestApp {
+        base,
+        http,
+        db,
+        progress,
+    }
 }
 
 impl TestApp {
@@ -428,4 +435,128 @@ async fn demo_mode_serves_a_simulated_tenant_to_the_real_client() {
         "no demo: nothing is served there"
     );
     without_demo.db.teardown().await;
+}
+
+/// Reads server-sent events one at a time, skipping comments (keep-alives).
+struct EventReader {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl EventReader {
+    /// The next event's (event name, data).
+    async fn next(&mut self) -> (String, String) {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut name = String::new();
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim());
+                    }
+                }
+                if !name.is_empty() {
+                    return (name, data);
+                }
+                continue;
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(10), self.response.chunk())
+                .await
+                .expect("an event within 10 s")
+                .unwrap()
+                .expect("the stream stays open");
+            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_progress_stream_sends_the_state_first_then_updates_and_refuses_anonymous() {
+    use app::domain::sync::progress::{BucketCounts, ProgressEvent};
+
+    let app = spawn_app().await;
+    let anonymous = app
+        .http
+        .get(format!("{}/api/sync/events", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        anonymous.status(),
+        StatusCode::UNAUTHORIZED,
+        "never the stream without a session"
+    );
+    assert_eq!(app_error(anonymous).await, AppError::NotSignedIn);
+
+    let cookie = app.session_cookie().await;
+    let running = ProgressEvent::Fetching {
+        run_id: 4,
+        started_by: ADMIN_EMAIL.into(),
+        pages: 1,
+        users_so_far: 999,
+        total: Some(2500),
+        groups_so_far: 0,
+    };
+    app.progress.publish(running.clone());
+    let response = app
+        .http
+        .get(format!("{}/api/sync/events", app.base))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let mut events = EventReader {
+        response,
+        buffer: String::new(),
+    };
+
+    let (name, data) = events.next().await;
+    assert_eq!(name, "progress");
+    assert_eq!(
+        serde_json::from_str::<ProgressEvent>(&data).unwrap(),
+        running,
+        "a late subscriber gets the state first"
+    );
+
+    let applying = ProgressEvent::Applying {
+        run_id: 4,
+        started_by: ADMIN_EMAIL.into(),
+        done: 200,
+        total: 1000,
+        counts: BucketCounts {
+            added: 200,
+            ..BucketCounts::default()
+        },
+        rate_per_sec: 400.0,
+        eta_secs: Some(2),
+    };
+    app.progress.publish(applying.clone());
+    let finished = ProgressEvent::Finished {
+        run_id: 4,
+        counts: BucketCounts {
+            added: 1000,
+            ..BucketCounts::default()
+        },
+        duration_ms: 2500,
+    };
+    app.progress.publish(finished.clone());
+    assert_eq!(
+        serde_json::from_str::<ProgressEvent>(&events.next().await.1).unwrap(),
+        applying
+    );
+    assert_eq!(
+        serde_json::from_str::<ProgressEvent>(&events.next().await.1).unwrap(),
+        finished
+    );
+    app.db.teardown().await;
 }

@@ -1,6 +1,7 @@
 //! The axum router: Leptos pages and server functions behind the session
 //! check, a health probe, and security headers.
 
+mod events;
 mod session;
 
 use app::services::Services;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub services: Services,
     /// The simulated tenant, in demo mode.
     pub demo: Option<crate::graph_sim::GraphSim>,
+    /// The running sync's progress, for the event stream.
+    pub progress: std::sync::Arc<crate::sync::ProgressHub>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -45,6 +48,7 @@ pub fn router(state: AppState) -> Router {
     router
         .route("/", get(|| async { Redirect::to("/users") }))
         .route("/api/health", get(|| async { "ok" }))
+        .route("/api/sync/events", get(events::sync_events))
         .leptos_routes_with_context(
             &state,
             routes,
