@@ -32,7 +32,32 @@ on_both_engines!(
     status_changes_deactivate_and_reactivate,
     sessions_expire_and_end_at_sign_out,
     sign_in_checks_the_password_and_throttles_failures,
+    every_user_is_read_in_batches_in_id_order,
 );
+
+async fn every_user_is_read_in_batches_in_id_order(db: &TestDb) {
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        ids.push(
+            db.store
+                .create_local_user(&person(&format!("P{i}"), &format!("p{i}@example.com")))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    for batch in [1, 3, 7, 100] {
+        let read: Vec<i64> = db
+            .store
+            .all_users_in_batches(batch)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.id)
+            .collect();
+        assert_eq!(read, ids, "batch of {batch}");
+    }
+}
 
 async fn migrations_run_once_and_reopen_cleanly(db: &TestDb) {
     db.store

@@ -4,7 +4,7 @@
 use super::{Store, db_error};
 use app::domain::sync::{ImportPlan, LocalGroup, LocalState};
 use app::domain::user::LocalUser;
-use app::services::{StoreError, UserStore};
+use app::services::StoreError;
 use std::collections::{BTreeSet, HashMap};
 
 /// Plan rows written per statement (well under both engines' parameter limits).
@@ -240,23 +240,6 @@ impl Store {
                 .collect(),
             last_directory_count: last.and_then(|(n,)| n).map(|n| n.max(0) as u64),
         })
-    }
-
-    /// Every user, in pages, so that a large directory streams from the
-    /// database rather than being asked for in one result.
-    async fn all_users(&self) -> Result<Vec<LocalUser>, StoreError> {
-        let mut users = Vec::new();
-        let mut page = 1;
-        loop {
-            let query = app::domain::paging::UserQuery::new("", page);
-            let batch = self.list_users(&query).await?;
-            let done = batch.items.len() < batch.page_size as usize;
-            users.extend(batch.items);
-            if done {
-                return Ok(users);
-            }
-            page += 1;
-        }
     }
 }
 
