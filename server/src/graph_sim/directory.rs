@@ -137,6 +137,40 @@ fn dropped_connection() -> Response {
     r
 }
 
+/// A request's query options and where its page starts (from the
+/// `$skiptoken` of `collection`), with the selected `properties` when the
+/// collection has them.
+struct Request {
+    query: CollectionQuery,
+    offset: usize,
+    properties: Vec<String>,
+}
+
+fn read_request(
+    state: &SimState,
+    headers: &HeaderMap,
+    raw: Option<String>,
+    collection: &str,
+    properties_of: Option<(&[&str], &[&str], &str)>,
+) -> Result<Request, ODataError> {
+    let query = CollectionQuery::parse(&params(raw), advanced(headers))?;
+    let offset = match query.skip_token.as_deref() {
+        Some(token) => state.page_tokens.decode(collection, token)?,
+        None => 0,
+    };
+    let properties = match properties_of {
+        Some((defaults, known, type_name)) => {
+            properties(&query.select, defaults, known, type_name)?
+        }
+        None => Vec::new(),
+    };
+    Ok(Request {
+        query,
+        offset,
+        properties,
+    })
+}
+
 fn odata_error(e: ODataError, headers: &HeaderMap) -> Response {
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
     graph_error(status, e.code, &e.message, headers)
@@ -261,26 +295,13 @@ pub async fn list_users(
     if let Some(r) = refusal(&state, &headers, USER_ROLES).await {
         return r;
     }
-    let query = match CollectionQuery::parse(&params(raw), advanced(&headers)) {
-        Ok(q) => q,
-        Err(e) => return odata_error(e, &headers),
-    };
-    let props = match properties(
-        &query.select,
-        DEFAULT_USER_PROPERTIES,
-        USER_PROPERTIES,
-        "user",
-    ) {
-        Ok(p) => p,
-        Err(e) => return odata_error(e, &headers),
-    };
-    let offset = match query
-        .skip_token
-        .as_deref()
-        .map(|t| state.page_tokens.decode("users", t))
-        .transpose()
-    {
-        Ok(o) => o.unwrap_or(0),
+    let user_properties = Some((DEFAULT_USER_PROPERTIES, USER_PROPERTIES, "user"));
+    let Request {
+        query,
+        offset,
+        properties: props,
+    } = match read_request(&state, &headers, raw, "users", user_properties) {
+        Ok(r) => r,
         Err(e) => return odata_error(e, &headers),
     };
     let tenant = state.tenant.read().unwrap_or_else(|e| e.into_inner());
@@ -353,17 +374,9 @@ pub async fn get_user(
     if let Some(r) = refusal(&state, &headers, USER_ROLES).await {
         return r;
     }
-    let query = match CollectionQuery::parse(&params(raw), advanced(&headers)) {
-        Ok(q) => q,
-        Err(e) => return odata_error(e, &headers),
-    };
-    let props = match properties(
-        &query.select,
-        DEFAULT_USER_PROPERTIES,
-        USER_PROPERTIES,
-        "user",
-    ) {
-        Ok(p) => p,
+    let user_properties = Some((DEFAULT_USER_PROPERTIES, USER_PROPERTIES, "user"));
+    let props = match read_request(&state, &headers, raw, "user", user_properties) {
+        Ok(r) => r.properties,
         Err(e) => return odata_error(e, &headers),
     };
     let tenant = state.tenant.read().unwrap_or_else(|e| e.into_inner());
@@ -387,8 +400,8 @@ pub async fn get_manager(
     if let Some(r) = refusal(&state, &headers, USER_ROLES).await {
         return r;
     }
-    let query = match CollectionQuery::parse(&params(raw), advanced(&headers)) {
-        Ok(q) => q,
+    let query = match read_request(&state, &headers, raw, "manager", None) {
+        Ok(r) => r.query,
         Err(e) => return odata_error(e, &headers),
     };
     let tenant = state.tenant.read().unwrap_or_else(|e| e.into_inner());
@@ -422,8 +435,13 @@ pub async fn list_groups(
     if let Some(r) = refusal(&state, &headers, GROUP_ROLES).await {
         return r;
     }
-    let query = match CollectionQuery::parse(&params(raw), advanced(&headers)) {
-        Ok(q) if q.filter.is_empty() => q,
+    let group_properties = Some((DEFAULT_GROUP_PROPERTIES, GROUP_PROPERTIES, "group"));
+    let Request {
+        query,
+        offset,
+        properties: props,
+    } = match read_request(&state, &headers, raw, "groups", group_properties) {
+        Ok(r) if r.query.filter.is_empty() => r,
         Ok(_) => {
             return graph_error(
                 StatusCode::BAD_REQUEST,
@@ -432,24 +450,6 @@ pub async fn list_groups(
                 &headers,
             );
         }
-        Err(e) => return odata_error(e, &headers),
-    };
-    let props = match properties(
-        &query.select,
-        DEFAULT_GROUP_PROPERTIES,
-        GROUP_PROPERTIES,
-        "group",
-    ) {
-        Ok(p) => p,
-        Err(e) => return odata_error(e, &headers),
-    };
-    let offset = match query
-        .skip_token
-        .as_deref()
-        .map(|t| state.page_tokens.decode("groups", t))
-        .transpose()
-    {
-        Ok(o) => o.unwrap_or(0),
         Err(e) => return odata_error(e, &headers),
     };
     let tenant = state.tenant.read().unwrap_or_else(|e| e.into_inner());
@@ -522,23 +522,14 @@ async fn list_members(
     if let Some(r) = refusal(&state, &headers, GROUP_ROLES).await {
         return r;
     }
-    let query = match CollectionQuery::parse(&params(raw), advanced(&headers)) {
-        Ok(q) => q,
-        Err(e) => return odata_error(e, &headers),
-    };
     let relation = if transitive {
         "transitiveMembers"
     } else {
         "members"
     };
     let key = format!("{relation}:{id}");
-    let offset = match query
-        .skip_token
-        .as_deref()
-        .map(|t| state.page_tokens.decode(&key, t))
-        .transpose()
-    {
-        Ok(o) => o.unwrap_or(0),
+    let Request { query, offset, .. } = match read_request(&state, &headers, raw, &key, None) {
+        Ok(r) => r,
         Err(e) => return odata_error(e, &headers),
     };
     let tenant = state.tenant.read().unwrap_or_else(|e| e.into_inner());
