@@ -7,13 +7,15 @@
 //! app in demo mode. Its control API (`/_sim/...`) changes the tenant and
 //! injects faults; it exists only where the emulator runs.
 
+mod collection;
 mod control;
-mod directory;
 mod faults;
 pub mod generate;
+mod groups;
 mod odata;
 mod tenant;
 mod token;
+mod users;
 
 pub use faults::Faults;
 pub use tenant::{AppRegistration, SimGroup, SimObject, SimUser, Tenant};
@@ -148,18 +150,18 @@ impl GraphSim {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/{tenant}/oauth2/v2.0/token", post(token::token_endpoint))
-            .route("/v1.0/users", get(directory::list_users))
-            .route("/v1.0/users/$count", get(directory::count_users))
-            .route("/v1.0/users/{id}", get(directory::get_user))
-            .route("/v1.0/users/{id}/manager", get(directory::get_manager))
-            .route("/v1.0/groups", get(directory::list_groups))
+            .route("/v1.0/users", get(users::list_users))
+            .route("/v1.0/users/$count", get(users::count_users))
+            .route("/v1.0/users/{id}", get(users::get_user))
+            .route("/v1.0/users/{id}/manager", get(users::get_manager))
+            .route("/v1.0/groups", get(groups::list_groups))
             .route(
                 "/v1.0/groups/{id}/members",
-                get(directory::list_direct_members),
+                get(groups::list_direct_members),
             )
             .route(
                 "/v1.0/groups/{id}/transitiveMembers",
-                get(directory::list_transitive_members),
+                get(groups::list_transitive_members),
             )
             .merge(control::routes())
             .with_state(self.state.clone())
