@@ -3,6 +3,7 @@
 
 use super::mapping::ImportedUser;
 use crate::domain::user::UserStatus;
+use crate::domain::user_input::UserField;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -25,21 +26,30 @@ pub enum SyncField {
 }
 
 impl SyncField {
+    /// The form field this is, for the ten fields an admin can also edit.
+    pub fn user_field(self) -> Option<UserField> {
+        Some(match self {
+            Self::DisplayName => UserField::DisplayName,
+            Self::Email => UserField::Email,
+            Self::GivenName => UserField::GivenName,
+            Self::Surname => UserField::Surname,
+            Self::JobTitle => UserField::JobTitle,
+            Self::Department => UserField::Department,
+            Self::OfficeLocation => UserField::OfficeLocation,
+            Self::BusinessPhone => UserField::BusinessPhone,
+            Self::MobilePhone => UserField::MobilePhone,
+            Self::EmployeeId => UserField::EmployeeId,
+            Self::UserPrincipalName | Self::Status | Self::AzureObjectId => return None,
+        })
+    }
+
+    /// The same words the Users form uses, and names for the rest.
     pub fn label(self) -> &'static str {
-        match self {
-            Self::DisplayName => "Display name",
-            Self::Email => "Email",
-            Self::GivenName => "Given name",
-            Self::Surname => "Surname",
-            Self::JobTitle => "Job title",
-            Self::Department => "Department",
-            Self::OfficeLocation => "Office location",
-            Self::BusinessPhone => "Business phone",
-            Self::MobilePhone => "Mobile phone",
-            Self::EmployeeId => "Employee ID",
-            Self::UserPrincipalName => "User principal name",
-            Self::Status => "Status",
-            Self::AzureObjectId => "Azure object ID",
+        match (self.user_field(), self) {
+            (Some(field), _) => field.label(),
+            (None, Self::UserPrincipalName) => "User principal name",
+            (None, Self::Status) => "Status",
+            (None, _) => "Azure object ID",
         }
     }
 }
