@@ -17,9 +17,11 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 use pages::{
-    coming_soon::{ImportUsersPage, SettingsPage, SyncHistoryPage},
+    coming_soon::SettingsPage,
+    import::ImportUsersPage,
     not_found::NotFound,
     sign_in::SignInPage,
+    sync_history::{RunDetailsPage, SyncHistoryPage},
     user_edit::{EditUserPage, NewUserPage},
     users::UsersPage,
 };
@@ -70,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/import") view=ImportUsersPage/>
                     <Route path=path!("/settings") view=SettingsPage/>
                     <Route path=path!("/history") view=SyncHistoryPage/>
+                    <Route path=path!("/history/:id") view=RunDetailsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -4,6 +4,9 @@
 
 use crate::domain::admin::Admin;
 use crate::domain::paging::{Page, UserQuery};
+use crate::domain::sync::view::{
+    ExcludedCounts, GroupChange, ImportOverview, PlanBucket, PlanRow, PreviewSummary, RunSummary,
+};
 use crate::domain::user::{LocalUser, UserStatus};
 use crate::domain::user_input::ValidUserInput;
 use async_trait::async_trait;
@@ -58,11 +61,62 @@ pub trait AdminAuth: Send + Sync {
     async fn sign_out(&self, token: &str) -> Result<(), StoreError>;
 }
 
+/// Why a sync request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyncFailure {
+    /// Something the admin can act on, in their words (a sync already
+    /// running, a stale preview, Graph's sign-in errors...).
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Import from Azure AD: previews, their stored plans, applying them, and
+/// the history. Previews and applies run in the background; their progress
+/// goes out as server-sent events, not through these calls.
+#[async_trait]
+pub trait SyncJobs: Send + Sync {
+    async fn overview(&self) -> Result<ImportOverview, SyncFailure>;
+    /// Starts reading the directory; returns the new run's id at once.
+    async fn start_preview(&self, admin: &str) -> Result<i64, SyncFailure>;
+    /// Stops the running fetch (a no-op when none runs).
+    async fn cancel_fetch(&self, admin: &str) -> Result<(), SyncFailure>;
+    async fn preview_summary(&self, run_id: i64) -> Result<PreviewSummary, SyncFailure>;
+    /// One page of one bucket of a run's plan, with outcomes once applied.
+    async fn plan_page(
+        &self,
+        run_id: i64,
+        bucket: PlanBucket,
+        query: &UserQuery,
+    ) -> Result<Page<PlanRow>, SyncFailure>;
+    async fn group_changes(&self, run_id: i64) -> Result<Vec<GroupChange>, SyncFailure>;
+    /// Excludes rows from the apply (or takes them back in).
+    async fn set_excluded(
+        &self,
+        run_id: i64,
+        seqs: &[i64],
+        excluded: bool,
+    ) -> Result<ExcludedCounts, SyncFailure>;
+    /// Checks the run can be applied, then applies it in the background.
+    async fn start_apply(
+        &self,
+        run_id: i64,
+        admin: &str,
+        override_threshold: bool,
+    ) -> Result<(), SyncFailure>;
+    /// Gives up on a previewed or interrupted run.
+    async fn discard(&self, run_id: i64, admin: &str) -> Result<(), SyncFailure>;
+    async fn list_runs(&self, page: u32) -> Result<Page<RunSummary>, SyncFailure>;
+    async fn run(&self, run_id: i64) -> Result<RunSummary, SyncFailure>;
+}
+
 /// Everything the server functions reach, provided once as Leptos context.
 #[derive(Clone)]
 pub struct Services {
     pub users: Arc<dyn UserStore>,
     pub auth: Arc<dyn AdminAuth>,
+    pub sync: Arc<dyn SyncJobs>,
 }
 
 /// The name of the session cookie.

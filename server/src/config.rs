@@ -15,11 +15,11 @@ pub struct Config {
     pub authority_host: Option<String>,
     /// `GRAPH_BASE_URL`: overrides the cloud's Graph root.
     pub graph_base_url: Option<String>,
-    /// Serve a simulated tenant and connect to it (`DIRSYNC_DEMO`; on by
-    /// default when no Azure credentials are configured).
     /// The first admin, created at start when there is none.
     pub admin_email: Option<String>,
     pub admin_password: Option<SecretString>,
+    /// Serve a simulated tenant and connect to it (`DIRSYNC_DEMO`; on by
+    /// default when no Azure credentials are configured).
     pub demo: bool,
 }
 

@@ -22,22 +22,26 @@ use store::Store;
 pub const DEMO_GRAPH_PREFIX: &str = "/graph-sim";
 
 /// Builds the router over an opened store; with `demo`, the Graph emulator
-/// is served under [`DEMO_GRAPH_PREFIX`].
+/// is served under [`DEMO_GRAPH_PREFIX`]. `import` runs the syncs (and
+/// holds their progress hub).
 pub fn build_router(
     store: Store,
     leptos_options: LeptosOptions,
     throttle: ThrottlePolicy,
     demo: Option<graph_sim::GraphSim>,
-    progress: Arc<sync::ProgressHub>,
+    import: sync::ImportService,
 ) -> axum::Router {
+    let progress = import.hub();
     let services = Services {
         users: Arc::new(store.clone()),
-        auth: Arc::new(AuthService::new(store, throttle)),
+        auth: Arc::new(AuthService::new(store.clone(), throttle)),
+        sync: Arc::new(import),
     };
     web::router(web::AppState {
         leptos_options,
         services,
         demo,
         progress,
+        store,
     })
 }

@@ -4,10 +4,10 @@
 use anyhow::Context;
 use server::bootstrap::{FirstAdmin, ensure_first_admin};
 use server::config::Config;
-use server::graph::{Cloud, Credentials, Endpoints, GraphClient, RetryPolicy};
 use server::graph_sim::GraphSim;
 use server::graph_sim::generate::generate;
 use server::store::Store;
+use server::sync::{Connection, ImportService};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -62,6 +62,12 @@ async fn main() -> anyhow::Result<()> {
         .context("reading the Leptos configuration")?
         .leptos_options;
     let addr = leptos_options.site_addr;
+    // Bound before the router is built: the demo connection is this
+    // process's own address.
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))?;
+    let local_addr = listener.local_addr()?;
     let demo = config.demo.then(|| {
         GraphSim::new(
             generate(DEMO_USERS, DEMO_GROUPS, DEMO_SEED),
@@ -69,21 +75,21 @@ async fn main() -> anyhow::Result<()> {
             server::DEMO_GRAPH_PREFIX,
         )
     });
+    let connection = match &demo {
+        Some(sim) => Connection::demo(sim.clone(), local_addr),
+        None => Connection::from_config(&config),
+    };
+    let import = ImportService::new(store.clone(), Default::default(), connection.clone());
     let router = server::build_router(
         store.clone(),
         leptos_options,
         Default::default(),
-        demo.clone(),
-        Default::default(),
+        demo,
+        import,
     );
 
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("listening on {addr}"))?;
-    tracing::info!("dirsync is listening on http://{addr}");
-    if let Some(sim) = demo {
-        spawn_demo_check(sim, listener.local_addr()?);
-    }
+    tracing::info!("dirsync is listening on http://{local_addr}");
+    spawn_connection_check(connection);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -96,30 +102,27 @@ const DEMO_USERS: usize = 500;
 const DEMO_GROUPS: usize = 12;
 const DEMO_SEED: u64 = 2026;
 
-/// Reads the demo tenant once through the real Graph client, over HTTP, so
-/// the log shows at start that the whole path works.
-fn spawn_demo_check(sim: GraphSim, addr: std::net::SocketAddr) {
+/// Reads the first page of users once through the real Graph client at
+/// start, so the log shows at once whether the connection works.
+fn spawn_connection_check(connection: Connection) {
     tokio::spawn(async move {
-        let root = format!("http://{addr}{}", server::DEMO_GRAPH_PREFIX);
-        let reg = sim.registration();
-        let credentials = Credentials {
-            tenant_id: reg.tenant_id.clone(),
-            client_id: reg.client_id.clone(),
-            client_secret: secrecy::SecretString::from(reg.client_secret.clone()),
+        let client = match connection.client() {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                return tracing::warn!(
+                    "no Azure AD connection is configured (AZURE_* or DIRSYNC_DEMO=1)"
+                );
+            }
+            Err(e) => {
+                return tracing::warn!(error = %e, "the Azure AD connection check could not start");
+            }
         };
-        let endpoints =
-            Endpoints::for_cloud(Cloud::Global).with_overrides(Some(&root), Some(&root));
-        let client = match GraphClient::new(endpoints, credentials, RetryPolicy::default()) {
-            Ok(c) => c,
-            Err(e) => return tracing::warn!(error = %e, "demo tenant check could not start"),
-        };
-        match client.list_users(true, |_, _| {}).await {
-            Ok(p) => tracing::info!(
-                users = p.items_so_far,
-                pages = p.pages,
-                "demo mode: a simulated Azure AD tenant is served at {root}"
-            ),
-            Err(e) => tracing::warn!(error = %e, "demo tenant check failed"),
+        let what = connection.status().describe();
+        match client.check_permissions().await {
+            Ok(report) => tracing::info!(connection = %what, ?report, "Azure AD connection works"),
+            Err(e) => {
+                tracing::warn!(connection = %what, error = %e, "Azure AD connection check failed")
+            }
         }
     });
 }

@@ -49,10 +49,16 @@ async fn spawn_app_with(demo: Option<server::graph_sim::GraphSim>) -> TestApp {
         max_delay: Duration::from_secs(60),
         forget_after: Duration::from_secs(60),
     };
-    let progress = std::sync::Arc::new(server::sync::ProgressHub::new());
-    let router = server::build_router(db.store.clone(), options, throttle, demo, progress.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    let progress = std::sync::Arc::new(server::sync::ProgressHub::new());
+    let connection = match &demo {
+        Some(sim) => server::sync::Connection::demo(sim.clone(), addr),
+        None => server::sync::Connection::None,
+    };
+    let import = server::sync::ImportService::new(db.store.clone(), progress.clone(), connection);
+    let router = server::build_router(db.store.clone(), options, throttle, demo, import);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -558,5 +564,264 @@ async fn the_progress_stream_sends_the_state_first_then_updates_and_refuses_anon
         serde_json::from_str::<ProgressEvent>(&events.next().await.1).unwrap(),
         finished
     );
+    app.db.teardown().await;
+}
+
+impl TestApp {
+    /// Calls a server function with a form-encoded body; returns the status
+    /// and the JSON answer.
+    async fn call_form(
+        &self,
+        path: &str,
+        cookie: &str,
+        body: &str,
+    ) -> (StatusCode, serde_json::Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    async fn events(&self, cookie: &str) -> EventReader {
+        let response = self
+            .http
+            .get(format!("{}/api/sync/events", self.base))
+            .header(COOKIE, cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        EventReader {
+            response,
+            buffer: String::new(),
+        }
+    }
+}
+
+impl EventReader {
+    /// Progress events until one in `phase` (which is returned last).
+    async fn until(&mut self, phase: &str) -> Vec<app::domain::sync::progress::ProgressEvent> {
+        let mut seen = Vec::new();
+        loop {
+            let (_, data) = self.next().await;
+            let value: serde_json::Value = serde_json::from_str(&data).unwrap();
+            let event = serde_json::from_value(value.clone()).unwrap();
+            seen.push(event);
+            if value["phase"] == phase {
+                return seen;
+            }
+            assert_ne!(value["phase"], "failed", "the sync failed: {value}");
+        }
+    }
+}
+
+fn phases(events: &[app::domain::sync::progress::ProgressEvent]) -> Vec<String> {
+    let mut names: Vec<String> = events
+        .iter()
+        .map(|e| {
+            serde_json::to_value(e).unwrap()["phase"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    names.dedup();
+    names
+}
+
+#[tokio::test]
+async fn an_import_runs_from_preview_to_apply_through_the_server_functions() {
+    use app::domain::sync::view::{ImportOverview, PreviewSummary};
+    use server::graph_sim::{GraphSim, generate::generate};
+
+    let sim = GraphSim::new(generate(80, 4, 21), 21, server::DEMO_GRAPH_PREFIX);
+    let app = spawn_app_with(Some(sim.clone())).await;
+    let cookie = app.session_cookie().await;
+
+    let (status, overview) = app.call_form("/api/sync_overview", &cookie, "").await;
+    assert_eq!(status, StatusCode::OK);
+    let overview: ImportOverview = serde_json::from_value(overview).unwrap();
+    assert_eq!(overview.connection.describe(), "Demo tenant (simulated)");
+    assert_eq!(overview.last_run, None);
+
+    let mut events = app.events(&cookie).await;
+    let (status, run_id) = app.call_form("/api/start_preview", &cookie, "").await;
+    assert_eq!(status, StatusCode::OK, "{run_id}");
+    let run_id = run_id.as_i64().unwrap();
+    let seen = events.until("previewed").await;
+    assert_eq!(
+        phases(&seen),
+        ["idle", "fetching", "planning", "previewed"],
+        "the snapshot first, then each phase in order"
+    );
+
+    let (status, summary) = app
+        .call_form("/api/load_preview", &cookie, &format!("run_id={run_id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    let summary: PreviewSummary = serde_json::from_value(summary).unwrap();
+    let planned = summary.run.planned;
+    assert!(
+        planned.added > 25,
+        "a fresh platform adds most of the tenant"
+    );
+    assert_eq!(summary.stale, None);
+    assert_eq!(
+        planned.added + planned.skipped + summary.run.unchanged,
+        80,
+        "every directory user is in exactly one list"
+    );
+
+    // The browser gets one page at a time, searchable.
+    let page = |bucket: &str, search: &str, n: u32| serde_json::json!({"run_id": run_id, "bucket": bucket, "search": search, "page": n});
+    let first: Page<app::domain::sync::view::PlanRow> = app
+        .call_json("/api/plan_page", Some(&cookie), page("Added", "", 1))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((first.items.len(), first.total), (25, planned.added));
+    let someone = first.items[3].clone();
+    let found: Page<app::domain::sync::view::PlanRow> = app
+        .call_json(
+            "/api/plan_page",
+            Some(&cookie),
+            page("Added", &someone.email.to_uppercase(), 1),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found.items, vec![someone.clone()]);
+
+    // Excluding a row takes it out of the apply.
+    let response = app
+        .call_json(
+            "/api/set_excluded",
+            Some(&cookie),
+            serde_json::json!({"run_id": run_id, "seqs": [someone.seq], "excluded": true}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let excluded: app::domain::sync::view::ExcludedCounts = response.json().await.unwrap();
+    assert_eq!(excluded.added, 1);
+
+    let response = app
+        .call_json(
+            "/api/apply_preview",
+            Some(&cookie),
+            serde_json::json!({"run_id": run_id, "override_threshold": false}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let seen = events.until("finished").await;
+    assert_eq!(phases(&seen)[0], "applying");
+    let app::domain::sync::progress::ProgressEvent::Finished { counts, .. } = seen.last().unwrap()
+    else {
+        unreachable!()
+    };
+    assert_eq!(counts.added, planned.added - 1);
+    assert_eq!(counts.skipped, 1, "the excluded row");
+    assert_eq!(app.list_users(&cookie, "").await.total, planned.added - 1);
+    assert_eq!(app.list_users(&cookie, &someone.email).await.total, 0);
+
+    // Applying twice is refused in words.
+    let response = app
+        .call_json(
+            "/api/apply_preview",
+            Some(&cookie),
+            serde_json::json!({"run_id": run_id, "override_threshold": false}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        app_error(response).await,
+        AppError::Refused("This preview was applied already.".into())
+    );
+
+    // The history and its CSV.
+    let (_, runs) = app.call_form("/api/list_runs", &cookie, "page=1").await;
+    assert_eq!(runs["total"], 1);
+    assert_eq!(runs["items"][0]["state"], "Applied");
+    let csv = app
+        .http
+        .get(format!("{}/api/sync/runs/{run_id}/csv", app.base))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let text = csv.text().await.unwrap();
+    assert!(text.contains(&someone.email) && text.contains("excluded"));
+    let anonymous = app
+        .http
+        .get(format!("{}/api/sync/runs/{run_id}/csv", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    app.db.teardown().await;
+}
+
+#[tokio::test]
+async fn a_second_sync_is_refused_and_a_fetch_can_be_cancelled() {
+    use server::graph_sim::Faults;
+    use server::graph_sim::{GraphSim, generate::generate};
+
+    let sim = GraphSim::new(generate(60, 2, 3), 3, server::DEMO_GRAPH_PREFIX);
+    // Slow pages of ten: the fetch takes seconds.
+    sim.set_faults(Faults {
+        max_page_size: Some(10),
+        latency_ms: 400,
+        ..Faults::default()
+    });
+    let app = spawn_app_with(Some(sim.clone())).await;
+    let cookie = app.session_cookie().await;
+    let mut events = app.events(&cookie).await;
+    let (status, _) = app.call_form("/api/start_preview", &cookie, "").await;
+    assert_eq!(status, StatusCode::OK);
+    events.until("fetching").await;
+
+    let (status, refusal) = app.call_form("/api/start_preview", &cookie, "").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let message = refusal["Refused"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!("A sync started by {ADMIN_EMAIL} at ")),
+        "{message}"
+    );
+
+    let (status, _) = app.call_form("/api/cancel_fetch", &cookie, "").await;
+    assert_eq!(status, StatusCode::OK);
+    let seen = events.until("cancelled").await;
+    assert!(
+        phases(&seen)
+            .iter()
+            .all(|p| p == "fetching" || p == "cancelled")
+    );
+    let (_, runs) = app.call_form("/api/list_runs", &cookie, "page=1").await;
+    assert_eq!(runs["items"][0]["state"], "Cancelled");
+
+    // The lock is free again.
+    sim.set_faults(Faults::default());
+    let (status, _) = app.call_form("/api/start_preview", &cookie, "").await;
+    assert_eq!(status, StatusCode::OK);
+    events.until("previewed").await;
     app.db.teardown().await;
 }

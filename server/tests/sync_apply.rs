@@ -400,7 +400,7 @@ async fn stale_plans_cannot_be_applied(db: &TestDb) {
     let e = apply(&db.store, &ProgressHub::new(), request(discarded))
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("it is discarded"), "{e}");
+    assert!(e.to_string().contains("was discarded"), "{e}");
 }
 
 async fn group_memberships_follow_the_directory(db: &TestDb) {

@@ -18,6 +18,9 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     #[error("That user no longer exists.")]
     NotFound,
+    /// A sync request the admin can act on: the text says how.
+    #[error("{0}")]
+    Refused(String),
     #[error("Something went wrong on the server; the details are in its log.")]
     Internal,
     #[error("Could not reach the server: {0}")]
@@ -60,6 +63,17 @@ impl From<crate::services::StoreError> for AppError {
                 tracing::error!(%detail, "database error in a server function");
                 Self::Internal
             }
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::services::SyncFailure> for AppError {
+    fn from(error: crate::services::SyncFailure) -> Self {
+        use crate::services::SyncFailure;
+        match error {
+            SyncFailure::Refused(message) => Self::Refused(message),
+            SyncFailure::Store(e) => e.into(),
         }
     }
 }

@@ -40,6 +40,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Refused(_) => StatusCode::CONFLICT,
         AppError::Internal | AppError::ServerFn(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

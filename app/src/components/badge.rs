@@ -20,3 +20,9 @@ pub fn SourceBadge(source: UserSource) -> impl IntoView {
     };
     view! { <span class=class>{source.to_string()}</span> }
 }
+
+#[component]
+pub fn RunStateBadge(state: crate::domain::sync::view::RunState) -> impl IntoView {
+    let class = format!("badge badge-{}", state.tone());
+    view! { <span class=class>{state.label()}</span> }
+}

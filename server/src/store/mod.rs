@@ -8,6 +8,7 @@ mod admins;
 mod sessions;
 mod sync_apply;
 mod sync_runs;
+mod sync_views;
 mod users;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -19,6 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub use admins::AdminRecord;
 pub use sync_apply::{Outcome, PendingRow};
 pub use sync_runs::{LockHolder, RunRecord};
+pub use sync_views::StoredPlanRow;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");

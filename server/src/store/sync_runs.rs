@@ -31,8 +31,18 @@ pub struct RunRecord {
     pub summary_json: Option<String>,
     pub directory_users: Option<i64>,
     pub override_by: Option<String>,
+    pub applied_by: Option<String>,
     pub error: Option<String>,
 }
+
+/// The columns of [`RunRecord`], as a macro so the queries stay `&'static str`.
+macro_rules! run_columns {
+    () => {
+        "id, state, started_by, created_at, previewed_at, finished_at, options_json, summary_json, \
+         directory_users, override_by, applied_by, error"
+    };
+}
+pub(super) use run_columns;
 
 impl Store {
     /// Takes the sync lock for `holder`, unless someone holds it and has
@@ -131,10 +141,11 @@ impl Store {
     }
 
     pub async fn get_run(&self, run_id: i64) -> Result<RunRecord, StoreError> {
-        sqlx::query_as(
-            "SELECT id, state, started_by, created_at, previewed_at, finished_at, options_json, summary_json, \
-             directory_users, override_by, error FROM sync_runs WHERE id = $1",
-        )
+        sqlx::query_as(concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM sync_runs WHERE id = $1"
+        ))
         .bind(run_id)
         .fetch_optional(&self.pool)
         .await
@@ -323,10 +334,11 @@ impl Store {
 
     /// The newest runs first, for Sync history.
     pub async fn list_runs(&self, limit: i64, offset: i64) -> Result<Vec<RunRecord>, StoreError> {
-        sqlx::query_as(
-            "SELECT id, state, started_by, created_at, previewed_at, finished_at, options_json, summary_json, \
-             directory_users, override_by, error FROM sync_runs ORDER BY id DESC LIMIT $1 OFFSET $2",
-        )
+        sqlx::query_as(concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM sync_runs ORDER BY id DESC LIMIT $1 OFFSET $2"
+        ))
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.pool)

@@ -111,7 +111,7 @@ pub(super) fn search_text_of(
 
 /// A `LIKE` pattern that matches `needle` anywhere, with `%`, `_` and `\`
 /// in the needle taken literally.
-fn contains_pattern(needle: &str) -> String {
+pub(super) fn contains_pattern(needle: &str) -> String {
     let mut pattern = String::with_capacity(needle.len() + 2);
     pattern.push('%');
     for c in needle.to_lowercase().chars() {

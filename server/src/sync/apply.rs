@@ -4,7 +4,7 @@
 
 use super::preview::{LOCK_STALE_MS, SyncError};
 use super::progress::ProgressHub;
-use crate::store::{Outcome, Store, now_millis};
+use crate::store::{Outcome, RunRecord, Store, now_millis};
 use app::domain::sync::progress::{BucketCounts, ProgressEvent, rate_and_eta};
 use std::time::Instant;
 
@@ -22,19 +22,24 @@ pub struct ApplyRequest<'a> {
     pub override_threshold: bool,
 }
 
-/// Applies a previewed (or resumes an interrupted) run.
-#[tracing::instrument(skip(store, hub, request), fields(run_id = request.run_id))]
+/// Applies a previewed (or resumes an interrupted) run, to the end.
 pub async fn apply(
     store: &Store,
     hub: &ProgressHub,
     request: ApplyRequest<'_>,
 ) -> Result<BucketCounts, SyncError> {
-    let run = store.get_run(request.run_id).await?;
-    let now = now_millis();
+    ApplyJob::begin(store, &request)
+        .await?
+        .run(store, hub)
+        .await
+}
+
+/// Whether a run may be applied now; the refusal says what to do instead.
+pub async fn check_applicable(store: &Store, run: &RunRecord) -> Result<(), SyncError> {
     match run.state.as_str() {
         "previewed" => {
             let previewed_at = run.previewed_at.unwrap_or(run.created_at);
-            if now - previewed_at > PLAN_MAX_AGE_MS {
+            if now_millis() - previewed_at > PLAN_MAX_AGE_MS {
                 return Err(SyncError::NotApplicable(
                     "This preview is more than an hour old. Preview again.".into(),
                 ));
@@ -44,44 +49,86 @@ pub async fn apply(
                     "Another sync was applied after this preview was made. Preview again.".into(),
                 ));
             }
+            Ok(())
         }
-        "interrupted" => {}
-        "applied" => {
-            return Err(SyncError::NotApplicable(
-                "This preview was applied already.".into(),
-            ));
-        }
-        other => {
-            return Err(SyncError::NotApplicable(format!(
-                "This run cannot be applied (it is {other}). Preview again."
-            )));
-        }
+        "interrupted" => Ok(()),
+        "applied" => Err(SyncError::NotApplicable(
+            "This preview was applied already.".into(),
+        )),
+        "discarded" => Err(SyncError::NotApplicable(
+            "This preview was discarded. Preview again.".into(),
+        )),
+        other => Err(SyncError::NotApplicable(format!(
+            "This run cannot be applied (it is {other}). Preview again."
+        ))),
     }
-    let safety: Vec<String> = run
-        .summary_json
+}
+
+/// The safety reasons stored with a run's preview.
+pub fn safety_reasons(run: &RunRecord) -> Vec<String> {
+    run.summary_json
         .as_deref()
         .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
         .and_then(|v| serde_json::from_value(v["safety"].clone()).ok())
-        .unwrap_or_default();
-    if !safety.is_empty() && !request.override_threshold {
-        return Err(SyncError::ThresholdExceeded(safety));
+        .unwrap_or_default()
+}
+
+/// An apply that passed its checks and holds the sync lock, not yet run.
+/// Separate from the work so that a refusal reaches the admin at once while
+/// the batches run in the background.
+pub struct ApplyJob {
+    pub run_id: i64,
+    admin: String,
+    excluded: Vec<i64>,
+    overriding: bool,
+}
+
+impl ApplyJob {
+    /// Checks the run may be applied (state, age, threshold) and takes the lock.
+    pub async fn begin(store: &Store, request: &ApplyRequest<'_>) -> Result<Self, SyncError> {
+        let run = store.get_run(request.run_id).await?;
+        check_applicable(store, &run).await?;
+        let safety = safety_reasons(&run);
+        if !safety.is_empty() && !request.override_threshold {
+            return Err(SyncError::ThresholdExceeded(safety));
+        }
+        store
+            .try_lock_sync(request.admin, now_millis(), LOCK_STALE_MS)
+            .await?
+            .map_err(SyncError::Busy)?;
+        Ok(Self {
+            run_id: request.run_id,
+            admin: request.admin.to_owned(),
+            excluded: request.excluded.to_vec(),
+            overriding: !safety.is_empty(),
+        })
     }
 
-    store
-        .try_lock_sync(request.admin, now, LOCK_STALE_MS)
-        .await?
-        .map_err(SyncError::Busy)?;
-    let result = run_apply(store, hub, &request, !safety.is_empty()).await;
-    if let Err(e) = store.unlock_sync(request.admin).await {
-        tracing::error!(error = %e, "could not release the sync lock");
+    /// Writes every batch; releases the lock in every case.
+    #[tracing::instrument(skip_all, fields(run_id = self.run_id))]
+    pub async fn run(self, store: &Store, hub: &ProgressHub) -> Result<BucketCounts, SyncError> {
+        let request = ApplyRequest {
+            run_id: self.run_id,
+            admin: &self.admin,
+            excluded: &self.excluded,
+            override_threshold: self.overriding,
+        };
+        let result = run_apply(store, hub, &request, self.overriding).await;
+        if let Err(e) = store.unlock_sync(&self.admin).await {
+            tracing::error!(error = %e, "could not release the sync lock");
+        }
+        if let Err(e) = &result {
+            tracing::error!(error = %e, "apply failed");
+            if let Err(e) = store.interrupt_run(self.run_id, &e.to_string()).await {
+                tracing::error!(error = %e, "could not mark the run interrupted");
+            }
+            hub.publish(ProgressEvent::Failed {
+                run_id: self.run_id,
+                message: e.to_string(),
+            });
+        }
+        result
     }
-    if let Err(e) = &result {
-        hub.publish(ProgressEvent::Failed {
-            run_id: request.run_id,
-            message: e.to_string(),
-        });
-    }
-    result
 }
 
 async fn run_apply(

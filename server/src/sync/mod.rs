@@ -2,9 +2,14 @@
 //! published as it goes.
 
 pub mod apply;
+pub mod connection;
 pub mod csv;
 pub mod fetch;
+pub mod history;
 pub mod preview;
 pub mod progress;
+pub mod service;
 
+pub use connection::Connection;
 pub use progress::ProgressHub;
+pub use service::ImportService;

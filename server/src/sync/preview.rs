@@ -25,6 +25,8 @@ pub enum SyncError {
     NotApplicable(String),
     /// The plan exceeds the safety threshold and no override was given.
     ThresholdExceeded(Vec<String>),
+    /// The admin stopped the fetch.
+    Cancelled,
 }
 
 impl fmt::Display for SyncError {
@@ -41,6 +43,7 @@ impl fmt::Display for SyncError {
                 "The database failed during the sync; the details are in the server log.",
             ),
             Self::NotApplicable(why) => f.write_str(why),
+            Self::Cancelled => f.write_str("The import was cancelled; nothing was changed."),
             Self::ThresholdExceeded(reasons) => {
                 write!(
                     f,
@@ -72,8 +75,7 @@ pub fn counts(plan: &ImportPlan) -> BucketCounts {
     }
 }
 
-/// Runs a preview for `admin`; returns the run's id.
-#[tracing::instrument(skip(store, hub, client, options))]
+/// Runs a preview for `admin` to the end; returns the run's id.
 pub async fn preview(
     store: &Store,
     hub: &ProgressHub,
@@ -81,15 +83,74 @@ pub async fn preview(
     admin: &str,
     options: &SyncOptions,
 ) -> Result<i64, SyncError> {
-    store
-        .try_lock_sync(admin, now_millis(), LOCK_STALE_MS)
-        .await?
-        .map_err(SyncError::Busy)?;
-    let result = run_preview(store, hub, client, admin, options).await;
+    let job = PreviewJob::begin(store, admin, options).await?;
+    job.run(store, hub, client, std::future::pending()).await
+}
+
+/// A preview that holds the sync lock and has its run, not yet fetched.
+/// Taking the lock is separate from the work so that a refusal reaches the
+/// admin at once, while the fetch goes on in the background.
+pub struct PreviewJob {
+    pub run_id: i64,
+    admin: String,
+    options: SyncOptions,
+}
+
+impl PreviewJob {
+    /// Takes the lock and records the run.
+    pub async fn begin(
+        store: &Store,
+        admin: &str,
+        options: &SyncOptions,
+    ) -> Result<Self, SyncError> {
+        store
+            .try_lock_sync(admin, now_millis(), LOCK_STALE_MS)
+            .await?
+            .map_err(SyncError::Busy)?;
+        let options_json = serde_json::to_string(options).unwrap_or_default();
+        let run_id = match store.create_run(admin, &options_json, now_millis()).await {
+            Ok(id) => id,
+            Err(e) => {
+                release(store, admin).await;
+                return Err(e.into());
+            }
+        };
+        Ok(Self {
+            run_id,
+            admin: admin.to_owned(),
+            options: options.clone(),
+        })
+    }
+
+    /// Fetches, plans and stores; stops early when `cancel` completes
+    /// (the run is then `cancelled`). Releases the lock in every case.
+    #[tracing::instrument(skip_all, fields(run_id = self.run_id))]
+    pub async fn run(
+        self,
+        store: &Store,
+        hub: &ProgressHub,
+        client: &GraphClient,
+        cancel: impl std::future::Future<Output = ()>,
+    ) -> Result<i64, SyncError> {
+        let (run_id, admin) = (self.run_id, self.admin.as_str());
+        let result = tokio::select! {
+            result = run_preview(store, hub, client, admin, run_id, &self.options) => result,
+            () = cancel => {
+                tracing::info!(run_id, %admin, "preview cancelled");
+                store.cancel_run(run_id, admin, now_millis()).await?;
+                hub.publish(ProgressEvent::Cancelled { run_id, by: admin.to_owned() });
+                Err(SyncError::Cancelled)
+            }
+        };
+        release(store, admin).await;
+        result
+    }
+}
+
+async fn release(store: &Store, admin: &str) {
     if let Err(e) = store.unlock_sync(admin).await {
         tracing::error!(error = %e, "could not release the sync lock");
     }
-    result
 }
 
 async fn run_preview(
@@ -97,10 +158,9 @@ async fn run_preview(
     hub: &ProgressHub,
     client: &GraphClient,
     admin: &str,
+    run_id: i64,
     options: &SyncOptions,
 ) -> Result<i64, SyncError> {
-    let options_json = serde_json::to_string(options).unwrap_or_default();
-    let run_id = store.create_run(admin, &options_json, now_millis()).await?;
     store.touch_sync_lock(admin, run_id, now_millis()).await?;
     let planned = async {
         let directory = fetch_directory(client, hub, run_id, admin)

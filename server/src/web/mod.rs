@@ -2,6 +2,7 @@
 //! check, a health probe, and security headers.
 
 mod events;
+mod export;
 mod session;
 
 use app::services::Services;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub demo: Option<crate::graph_sim::GraphSim>,
     /// The running sync's progress, for the event stream.
     pub progress: std::sync::Arc<crate::sync::ProgressHub>,
+    /// For the CSV exports, which are plain downloads, not server functions.
+    pub store: crate::store::Store,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -49,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::to("/users") }))
         .route("/api/health", get(|| async { "ok" }))
         .route("/api/sync/events", get(events::sync_events))
+        .route("/api/sync/runs/{run_id}/csv", get(export::run_csv))
         .leptos_routes_with_context(
             &state,
             routes,

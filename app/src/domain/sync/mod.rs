@@ -10,6 +10,7 @@ pub mod plan;
 pub mod planner;
 pub mod progress;
 pub mod safety;
+pub mod view;
 
 pub use options::{DeactivationThreshold, OverwriteBehavior, SyncOptions};
 pub use plan::*;

@@ -60,6 +60,11 @@ pub enum ProgressEvent {
         run_id: i64,
         message: String,
     },
+    /// The admin stopped the fetch; nothing was planned or changed.
+    Cancelled {
+        run_id: i64,
+        by: String,
+    },
 }
 
 impl ProgressEvent {
@@ -69,6 +74,30 @@ impl ProgressEvent {
             self,
             Self::Fetching { .. } | Self::Planning { .. } | Self::Applying { .. }
         )
+    }
+
+    /// The run this event is about.
+    pub fn run_id(&self) -> Option<i64> {
+        match self {
+            Self::Idle => None,
+            Self::Fetching { run_id, .. }
+            | Self::Planning { run_id, .. }
+            | Self::Previewed { run_id, .. }
+            | Self::Applying { run_id, .. }
+            | Self::Finished { run_id, .. }
+            | Self::Failed { run_id, .. }
+            | Self::Cancelled { run_id, .. } => Some(*run_id),
+        }
+    }
+
+    /// Who started the running sync, for "started by … " and refusals.
+    pub fn started_by(&self) -> Option<&str> {
+        match self {
+            Self::Fetching { started_by, .. }
+            | Self::Planning { started_by, .. }
+            | Self::Applying { started_by, .. } => Some(started_by),
+            _ => None,
+        }
     }
 
     /// Percent done, for `aria-valuenow`, when it can be known.

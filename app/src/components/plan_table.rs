@@ -1,0 +1,417 @@
+//! A stored plan as tabs (`Added`, `Updated`, `Deactivated`, `Skipped`,
+//! `Groups`), each a table searched and paged on the server. On the Import
+//! page rows can be excluded; in Sync history each row shows its outcome.
+
+use crate::api::sync::{SetExcluded, group_changes, plan_page};
+use crate::domain::format::format_count;
+use crate::domain::paging::Page;
+use crate::domain::sync::FieldChange;
+use crate::domain::sync::progress::BucketCounts;
+use crate::domain::sync::view::{
+    ExcludedCounts, GroupChange, GroupChangeKind, GroupCounts, PlanBucket, PlanRow,
+};
+use leptos::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Bucket(PlanBucket),
+    Groups,
+}
+
+impl Tab {
+    fn id(self) -> &'static str {
+        match self {
+            Self::Bucket(PlanBucket::Added) => "tab-added",
+            Self::Bucket(PlanBucket::Updated) => "tab-updated",
+            Self::Bucket(PlanBucket::Deactivated) => "tab-deactivated",
+            Self::Bucket(PlanBucket::Skipped) => "tab-skipped",
+            Self::Groups => "tab-groups",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Bucket(b) => b.label(),
+            Self::Groups => "Groups",
+        }
+    }
+}
+
+/// The plan of run `run_id` as tabs. `editable`: rows can be excluded, and
+/// `on_excluded` hears the new totals.
+#[component]
+pub fn PlanTabs(
+    run_id: i64,
+    buckets: Vec<PlanBucket>,
+    counts: BucketCounts,
+    groups: GroupCounts,
+    #[prop(optional)] editable: bool,
+    #[prop(optional, into)] on_excluded: Option<Callback<ExcludedCounts>>,
+) -> impl IntoView {
+    let mut tabs: Vec<Tab> = buckets.into_iter().map(Tab::Bucket).collect();
+    tabs.push(Tab::Groups);
+    let selected = RwSignal::new(tabs[0]);
+    let tab_buttons = tabs
+        .iter()
+        .map(|&tab| {
+            let count = match tab {
+                Tab::Bucket(b) => b.count_in(&counts),
+                Tab::Groups => groups.total(),
+            };
+            view! {
+                <button
+                    type="button"
+                    role="tab"
+                    id=tab.id()
+                    class="tab"
+                    aria-controls="plan-panel"
+                    aria-selected=move || (selected.get() == tab).to_string()
+                    tabindex=move || if selected.get() == tab { "0" } else { "-1" }
+                    on:click=move |_| selected.set(tab)
+                >
+                    {tab.label()}
+                    " "
+                    <span class="tab-count">{format_count(count)}</span>
+                </button>
+            }
+        })
+        .collect_view();
+    // Arrow keys move between tabs, as the ARIA tabs pattern has it.
+    let order = tabs.clone();
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let step: isize = match ev.key().as_str() {
+            "ArrowRight" => 1,
+            "ArrowLeft" => -1,
+            _ => return,
+        };
+        ev.prevent_default();
+        let at = order.iter().position(|t| *t == selected.get()).unwrap_or(0) as isize;
+        let next = order[(at + step).rem_euclid(order.len() as isize) as usize];
+        selected.set(next);
+        if let Some(button) = document().get_element_by_id(next.id()) {
+            use wasm_bindgen::JsCast;
+            if let Ok(button) = button.dyn_into::<web_sys::HtmlElement>() {
+                let _ = button.focus();
+            }
+        }
+    };
+
+    view! {
+        <div class="tabs" role="tablist" aria-label="Planned changes" on:keydown=on_keydown>
+            {tab_buttons}
+        </div>
+        <div
+            class="tab-panel"
+            role="tabpanel"
+            id="plan-panel"
+            aria-labelledby=move || selected.get().id()
+        >
+            {move || match selected.get() {
+                Tab::Bucket(bucket) => view! {
+                    <PlanTable run_id=run_id bucket=bucket editable=editable on_excluded=on_excluded/>
+                }
+                .into_any(),
+                Tab::Groups => view! { <GroupTable run_id=run_id/> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn PlanTable(
+    run_id: i64,
+    bucket: PlanBucket,
+    editable: bool,
+    on_excluded: Option<Callback<ExcludedCounts>>,
+) -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let typed = RwSignal::new(String::new());
+    let page = RwSignal::new(1u32);
+    let exclude = ServerAction::<SetExcluded>::new();
+    let rows = Resource::new(
+        move || (search.get(), page.get(), exclude.version().get()),
+        move |(search, page, _)| plan_page(run_id, bucket, search, page),
+    );
+    Effect::new(move || {
+        if let Some(Ok(counts)) = exclude.value().get()
+            && let Some(callback) = on_excluded
+        {
+            callback.run(counts);
+        }
+    });
+    let excludable = editable && bucket.applies();
+    let on_search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        search.set(typed.get_untracked());
+        page.set(1);
+    };
+    let search_id = format!("plan-search-{}", bucket.as_str());
+
+    view! {
+        <form class="toolbar" role="search" on:submit=on_search>
+            <label for=search_id.clone() class="visually-hidden">
+                {format!("Search {}", bucket.label())}
+            </label>
+            <input
+                id=search_id
+                type="search"
+                placeholder="Search by name, email, department or title"
+                prop:value=move || typed.get()
+                on:input=move |ev| typed.set(event_target_value(&ev))
+            />
+            <button type="submit" class="button">"Search"</button>
+        </form>
+        {move || {
+            exclude.value().get().and_then(|r| r.err()).map(|e| {
+                view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }
+            })
+        }}
+        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match rows.await {
+                    Ok(rows) => view! {
+                        <RowsTable rows=rows bucket=bucket excludable=excludable editable=editable
+                            exclude=exclude page=page run_id=run_id searching=!search.get_untracked().is_empty()/>
+                    }
+                    .into_any(),
+                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+#[allow(clippy::too_many_arguments)] // one table's settings, passed once
+fn RowsTable(
+    rows: Page<PlanRow>,
+    bucket: PlanBucket,
+    excludable: bool,
+    editable: bool,
+    exclude: ServerAction<SetExcluded>,
+    page: RwSignal<u32>,
+    run_id: i64,
+    searching: bool,
+) -> impl IntoView {
+    if rows.items.is_empty() {
+        let text = if searching {
+            "No rows match this search."
+        } else {
+            match bucket {
+                PlanBucket::Added => "Nobody new to add.",
+                PlanBucket::Updated => "Nobody to update.",
+                PlanBucket::Deactivated => "Nobody to deactivate.",
+                PlanBucket::Skipped => "Nobody skipped.",
+            }
+        };
+        return view! { <p class="empty-row muted">{text}</p> }.into_any();
+    }
+    let (first, last) = rows.shown_range();
+    let summary = format!(
+        "{}–{} of {}",
+        format_count(first),
+        format_count(last),
+        format_count(rows.total)
+    );
+    let has_previous = rows.page > 1;
+    let has_next = rows.page < rows.page_count();
+    let page_seqs: Vec<i64> = rows.items.iter().map(|r| r.seq).collect();
+    let all_excluded = rows.items.iter().all(|r| r.excluded);
+    let shows_outcome = !editable;
+    let detail_header = match bucket {
+        PlanBucket::Updated => Some("Changes"),
+        PlanBucket::Deactivated | PlanBucket::Skipped => Some("Reason"),
+        PlanBucket::Added => None,
+    };
+    let body = rows
+        .items
+        .into_iter()
+        .map(|row| view! { <PlanRowView row=row bucket=bucket excludable=excludable shows_outcome=shows_outcome exclude=exclude run_id=run_id/> })
+        .collect_view();
+
+    view! {
+        <div class="table-wrap">
+            <table class="data-table">
+                <caption class="visually-hidden">{bucket.label()}</caption>
+                <thead>
+                    <tr>
+                        {excludable.then(|| view! {
+                            <th scope="col" class="check">
+                                <input
+                                    type="checkbox"
+                                    aria-label="Exclude every row on this page"
+                                    prop:checked=all_excluded
+                                    disabled=move || exclude.pending().get()
+                                    on:change=move |ev| {
+                                        exclude.dispatch(SetExcluded {
+                                            run_id,
+                                            seqs: page_seqs.clone(),
+                                            excluded: event_target_checked(&ev),
+                                        });
+                                    }
+                                />
+                            </th>
+                        })}
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Department"</th>
+                        <th scope="col">"Job title"</th>
+                        {detail_header.map(|h| view! { <th scope="col">{h}</th> })}
+                        {shows_outcome.then(|| view! { <th scope="col">"Outcome"</th> })}
+                    </tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="Pages">
+            <span class="muted">{summary}</span>
+            <div class="row">
+                <button type="button" class="button" disabled=!has_previous
+                    on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Previous"</button>
+                <button type="button" class="button" disabled=!has_next
+                    on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+            </div>
+        </nav>
+    }
+    .into_any()
+}
+
+#[component]
+fn PlanRowView(
+    row: PlanRow,
+    bucket: PlanBucket,
+    excludable: bool,
+    shows_outcome: bool,
+    exclude: ServerAction<SetExcluded>,
+    run_id: i64,
+) -> impl IntoView {
+    let dash = || "—".to_owned();
+    let seq = row.seq;
+    let exclude_label = format!("Exclude {}", row.name);
+    let detail = match bucket {
+        PlanBucket::Updated => {
+            Some(view! { <td><ChangeList changes=row.changes.clone()/></td> }.into_any())
+        }
+        PlanBucket::Deactivated | PlanBucket::Skipped => {
+            Some(view! { <td>{row.reason.clone().unwrap_or_else(dash)}</td> }.into_any())
+        }
+        PlanBucket::Added => None,
+    };
+    let outcome = shows_outcome.then(|| {
+        let text = outcome_text(&row);
+        view! { <td class=format!("outcome outcome-{}", row.outcome.clone().unwrap_or_default())>{text}</td> }
+    });
+    view! {
+        <tr class:excluded=row.excluded>
+            {excludable.then(|| view! {
+                <td class="check">
+                    <input
+                        type="checkbox"
+                        aria-label=exclude_label
+                        prop:checked=row.excluded
+                        disabled=move || exclude.pending().get()
+                        on:change=move |ev| {
+                            exclude.dispatch(SetExcluded { run_id, seqs: vec![seq], excluded: event_target_checked(&ev) });
+                        }
+                    />
+                </td>
+            })}
+            <th scope="row">{row.name}</th>
+            <td>{row.email}</td>
+            <td>{row.department.unwrap_or_else(dash)}</td>
+            <td>{row.job_title.unwrap_or_else(dash)}</td>
+            {detail}
+            {outcome}
+        </tr>
+    }
+}
+
+/// A row's outcome in words, with its reason.
+fn outcome_text(row: &PlanRow) -> String {
+    let word = match row.outcome.as_deref() {
+        None if row.excluded => "Excluded",
+        None => "Not applied",
+        Some("done") => "Done",
+        Some("conflict") => "Conflict",
+        Some("failed") => "Failed",
+        Some("excluded") => "Excluded",
+        Some(other) => other,
+    };
+    match row.outcome_detail.as_deref() {
+        Some(detail) if !detail.is_empty() => format!("{word}: {detail}"),
+        _ => word.to_owned(),
+    }
+}
+
+/// "Job title: Engineer → Senior Engineer", one line per field.
+#[component]
+pub fn ChangeList(changes: Vec<FieldChange>) -> impl IntoView {
+    let empty = || "(empty)".to_owned();
+    let items = changes
+        .into_iter()
+        .map(|c| {
+            view! {
+                <li>
+                    <span class="field">{c.field.label()}</span>": "
+                    <del>{c.old.unwrap_or_else(empty)}</del>
+                    " → "
+                    <ins>{c.new.unwrap_or_else(empty)}</ins>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="changes">{items}</ul> }
+}
+
+#[component]
+fn GroupTable(run_id: i64) -> impl IntoView {
+    let changes = Resource::new(move || run_id, group_changes);
+    view! {
+        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match changes.await {
+                    Ok(lines) if lines.is_empty() => view! {
+                        <p class="empty-row muted">"No changes to groups or memberships."</p>
+                    }.into_any(),
+                    Ok(lines) => {
+                        let body = lines.into_iter().map(group_line).collect_view();
+                        view! {
+                            <div class="table-wrap">
+                                <table class="data-table">
+                                    <caption class="visually-hidden">"Groups"</caption>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Group"</th>
+                                            <th scope="col">"Change"</th>
+                                            <th scope="col">"Members added"</th>
+                                            <th scope="col">"Members removed"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>{body}</tbody>
+                                </table>
+                            </div>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn group_line(line: GroupChange) -> impl IntoView {
+    let change = match line.kind {
+        GroupChangeKind::Added => "New group".to_owned(),
+        GroupChangeKind::Renamed { old_name } => format!("Renamed from {old_name}"),
+        GroupChangeKind::Removed => "Removed from Azure AD".to_owned(),
+        GroupChangeKind::Members => "Members change".to_owned(),
+    };
+    view! {
+        <tr>
+            <th scope="row">{line.name}</th>
+            <td>{change}</td>
+            <td>{format_count(line.members_added)}</td>
+            <td>{format_count(line.members_removed)}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,437 @@
+//! Import Users: `Import from Azure AD` reads the directory (live progress,
+//! `Cancel`), the preview lists what would change, `Confirm` opens the
+//! dialog, and the apply streams its progress to the end. Every state comes
+//! from the server (the overview and the event stream), so a reload or a
+//! second tab shows the same sync.
+
+use crate::api::sync::{
+    ApplyPreview, CancelFetch, DiscardRun, StartPreview, load_preview, sync_overview,
+};
+use crate::components::confirm_dialog::{ConfirmApplyDialog, open_dialog};
+use crate::components::plan_table::PlanTabs;
+use crate::components::sync_progress::{
+    CountList, ProgressBar, applying_text, fetching_text, use_sync_progress,
+};
+use crate::domain::format::{format_count, format_timestamp};
+use crate::domain::sync::progress::ProgressEvent;
+use crate::domain::sync::view::{
+    ConnectionStatus, ExcludedCounts, ImportOverview, PreviewSummary, RunSummary,
+};
+use leptos::html::Dialog;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn ImportUsersPage() -> impl IntoView {
+    let (live, stream_lost) = use_sync_progress();
+    let start = ServerAction::<StartPreview>::new();
+    let apply = ServerAction::<ApplyPreview>::new();
+    let discard = ServerAction::<DiscardRun>::new();
+    // The overview is read again whenever a sync reaches a resting state.
+    let resting = Memo::new(move |_| {
+        live.get()
+            .filter(|p| !p.is_running())
+            .map(|p| (p.run_id(), std::mem::discriminant(&p)))
+    });
+    let overview = Resource::new(
+        move || {
+            (
+                resting.get(),
+                start.version().get(),
+                apply.version().get(),
+                discard.version().get(),
+            )
+        },
+        |_| sync_overview(),
+    );
+
+    view! {
+        <Title text="Import Users"/>
+        <div class="page-header">
+            <div>
+                <h1>"Import Users"</h1>
+                <p class="muted">
+                    "Preview every user Azure AD would add, update or deactivate, then confirm. Nothing changes before you confirm."
+                </p>
+            </div>
+        </div>
+        {move || stream_lost.get().then(|| view! {
+            <p class="banner banner-warning" role="alert">
+                "Live progress stopped: your session may have ended or the server restarted. "
+                <a href="/import">"Reload the page"</a>
+            </p>
+        })}
+        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(overview) => view! {
+                        <ImportPanel overview=overview live=live start=start apply=apply discard=discard/>
+                    }
+                    .into_any(),
+                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ImportPanel(
+    overview: ImportOverview,
+    live: ReadSignal<Option<ProgressEvent>>,
+    start: ServerAction<StartPreview>,
+    apply: ServerAction<ApplyPreview>,
+    discard: ServerAction<DiscardRun>,
+) -> impl IntoView {
+    let cancel = ServerAction::<CancelFetch>::new();
+    let initial = overview.progress.clone();
+    // The stream's latest event; until it arrives, what the server rendered.
+    let progress = Signal::derive(move || live.get().unwrap_or_else(|| initial.clone()));
+    let configured = overview.connection != ConnectionStatus::NotConfigured;
+    let busy_reason = move || {
+        let p = progress.get();
+        p.is_running().then(|| {
+            format!(
+                "A sync started by {} is running; wait for it to finish.",
+                p.started_by().unwrap_or("another admin")
+            )
+        })
+    };
+    let open_preview = overview.open_preview;
+    let show_preview = move || {
+        let p = progress.get();
+        !p.is_running() && open_preview.is_some()
+    };
+
+    view! {
+        <section class="card import-start" aria-labelledby="connection-title">
+            <div class="import-start-text">
+                <h2 id="connection-title" class="card-title">"Azure AD connection"</h2>
+                <ConnectionLine connection=overview.connection.clone()/>
+                {overview.last_run.clone().map(|run| view! { <LastRunLine run=run/> })}
+            </div>
+            <div class="import-start-action">
+                <button
+                    type="button"
+                    class="button primary"
+                    disabled=move || !configured || start.pending().get() || busy_reason().is_some()
+                    aria-describedby="import-button-note"
+                    on:click=move |_| { start.dispatch(StartPreview {}); }
+                >
+                    "Import from Azure AD"
+                </button>
+                <p id="import-button-note" class="muted small">
+                    {move || {
+                        if !configured {
+                            "Configure the connection first.".to_owned()
+                        } else {
+                            busy_reason().unwrap_or_else(|| "Reads the directory and shows a preview; nothing changes yet.".to_owned())
+                        }
+                    }}
+                </p>
+            </div>
+        </section>
+        {move || start.value().get().and_then(|r| r.err()).map(|e| view! {
+            <p class="banner banner-error" role="alert">{e.to_string()}</p>
+        })}
+        {overview.interrupted.clone().map(|run| view! { <InterruptedRun run=run apply=apply discard=discard/> })}
+        <div aria-live="polite" class="live-region">
+            {move || view! { <ProgressView progress=progress.get() cancel=cancel/> }}
+        </div>
+        {move || {
+            match (show_preview(), open_preview) {
+                (true, Some(run_id)) => view! { <PreviewPanel run_id=run_id apply=apply discard=discard/> }.into_any(),
+                _ => ().into_any(),
+            }
+        }}
+    }
+}
+
+#[component]
+fn ConnectionLine(connection: ConnectionStatus) -> impl IntoView {
+    match connection {
+        ConnectionStatus::NotConfigured => view! {
+            <div class="banner banner-warning" role="note">
+                <p>
+                    "No Azure AD connection is configured, so there is nothing to import from. "
+                    "Register an app in Azure AD, then give dirsync its tenant ID, client ID and client secret "
+                    "(AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET), or try the simulated tenant with DIRSYNC_DEMO=1."
+                </p>
+                <a class="button" href="/settings">"Open Settings"</a>
+            </div>
+        }
+        .into_any(),
+        ConnectionStatus::Demo => view! {
+            <p>
+                "Connected to "<strong>{connection.describe()}</strong>
+                <span class="badge badge-accent">"Simulation"</span>
+            </p>
+            <p class="muted small">"A simulated Azure AD tenant served by this server: nothing leaves this machine."</p>
+        }
+        .into_any(),
+        ConnectionStatus::Tenant { from_environment, .. } => view! {
+            <p>"Connected to "<strong>{connection.describe()}</strong></p>
+            {from_environment.then(|| view! {
+                <p class="muted small">"From the server's environment (AZURE_TENANT_ID, AZURE_CLIENT_ID)."</p>
+            })}
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+fn LastRunLine(run: RunSummary) -> impl IntoView {
+    let when = format_timestamp(run.finished_at.unwrap_or(run.created_at));
+    view! {
+        <p class="muted small">
+            "Last run: "
+            <a href=format!("/history/{}", run.id)>{format!("#{}", run.id)}</a>
+            {format!(" by {}, {when}: ", run.started_by)}
+            {run.state.label()}
+        </p>
+    }
+}
+
+#[component]
+fn InterruptedRun(
+    run: RunSummary,
+    apply: ServerAction<ApplyPreview>,
+    discard: ServerAction<DiscardRun>,
+) -> impl IntoView {
+    let run_id = run.id;
+    view! {
+        <div class="banner banner-warning" role="alert">
+            <p>
+                {format!(
+                    "Sync #{run_id}, started by {}, was interrupted while applying{}. Rows already applied stay applied; resume to apply the rest, or discard it.",
+                    run.started_by,
+                    run.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
+                )}
+            </p>
+            <div class="row">
+                <button type="button" class="button primary" disabled=move || apply.pending().get()
+                    on:click=move |_| { apply.dispatch(ApplyPreview { run_id, override_threshold: true }); }>
+                    "Resume"
+                </button>
+                <button type="button" class="button" disabled=move || discard.pending().get()
+                    on:click=move |_| { discard.dispatch(DiscardRun { run_id }); }>
+                    "Discard"
+                </button>
+            </div>
+        </div>
+    }
+}
+
+/// The current phase: fetching, planning, applying, the end, or nothing.
+#[component]
+fn ProgressView(progress: ProgressEvent, cancel: ServerAction<CancelFetch>) -> impl IntoView {
+    let percent = progress.percent();
+    match progress {
+        ProgressEvent::Fetching {
+            pages,
+            users_so_far,
+            total,
+            groups_so_far,
+            ..
+        } => view! {
+            <section class="card" aria-labelledby="phase-title">
+                <h2 id="phase-title" class="card-title">"Reading Azure AD"</h2>
+                <ProgressBar percent=Signal::stored(percent) label="Reading Azure AD"/>
+                <p>{fetching_text(pages, users_so_far, total, groups_so_far)}</p>
+                <button type="button" class="button" disabled=move || cancel.pending().get()
+                    on:click=move |_| { cancel.dispatch(CancelFetch {}); }>
+                    "Cancel"
+                </button>
+            </section>
+        }
+        .into_any(),
+        ProgressEvent::Planning { .. } => view! {
+            <section class="card" aria-labelledby="phase-title">
+                <h2 id="phase-title" class="card-title">"Comparing with the platform"</h2>
+                <ProgressBar percent=Signal::stored(None) label="Comparing with the platform"/>
+                <p>"Working out who is added, updated, deactivated or skipped…"</p>
+            </section>
+        }
+        .into_any(),
+        ProgressEvent::Applying {
+            done,
+            total,
+            counts,
+            rate_per_sec,
+            eta_secs,
+            started_by,
+            ..
+        } => view! {
+            <section class="card" aria-labelledby="phase-title">
+                <h2 id="phase-title" class="card-title">"Applying changes"</h2>
+                <ProgressBar percent=Signal::stored(percent) label="Applying changes"/>
+                <p>{applying_text(done, total, rate_per_sec, eta_secs)}</p>
+                <p class="muted small">{format!("Started by {started_by}.")}</p>
+                <CountList counts=counts results=true/>
+            </section>
+        }
+        .into_any(),
+        ProgressEvent::Finished {
+            run_id,
+            counts,
+            duration_ms,
+        } => {
+            let problems = counts.conflicts + counts.failed;
+            view! {
+                <section class="card summary" aria-labelledby="phase-title">
+                    <h2 id="phase-title" class="card-title">"Sync complete"</h2>
+                    <ProgressBar percent=Signal::stored(Some(100)) label="Sync complete"/>
+                    <p>{format!("Applied in {:.1} seconds.", duration_ms as f64 / 1000.0)}</p>
+                    <CountList counts=counts results=true/>
+                    {(problems > 0).then(|| view! {
+                        <p class="banner banner-warning">
+                            {format!("{} row{} could not be applied; the history shows each one and why.",
+                                format_count(problems), if problems == 1 { "" } else { "s" })}
+                        </p>
+                    })}
+                    <div class="row">
+                        <a class="button" href=format!("/history/{run_id}")>"View this run in Sync history"</a>
+                        <a class="button" href="/users">"Go to Users"</a>
+                    </div>
+                </section>
+            }
+            .into_any()
+        }
+        ProgressEvent::Failed { message, .. } => view! {
+            <div class="banner banner-error" role="alert">
+                <p><strong>"The sync stopped."</strong></p>
+                <p>{message}</p>
+            </div>
+        }
+        .into_any(),
+        ProgressEvent::Cancelled { by, .. } => view! {
+            <p class="banner banner-info" role="status">
+                {format!("The import was cancelled by {by}. Nothing was changed.")}
+            </p>
+        }
+        .into_any(),
+        ProgressEvent::Idle | ProgressEvent::Previewed { .. } => ().into_any(),
+    }
+}
+
+#[component]
+fn PreviewPanel(
+    run_id: i64,
+    apply: ServerAction<ApplyPreview>,
+    discard: ServerAction<DiscardRun>,
+) -> impl IntoView {
+    let excluded_version = RwSignal::new(0u32);
+    let summary = Resource::new(
+        move || excluded_version.get(),
+        move |_| load_preview(run_id),
+    );
+    let on_excluded = Callback::new(move |_: ExcludedCounts| excluded_version.update(|v| *v += 1));
+    view! {
+        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading the preview…"</p> }>
+            {move || Suspend::new(async move {
+                match summary.await {
+                    Ok(summary) => view! {
+                        <PreviewBody summary=summary apply=apply discard=discard on_excluded=on_excluded/>
+                    }
+                    .into_any(),
+                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn PreviewBody(
+    summary: PreviewSummary,
+    apply: ServerAction<ApplyPreview>,
+    discard: ServerAction<DiscardRun>,
+    on_excluded: Callback<ExcludedCounts>,
+) -> impl IntoView {
+    let dialog = NodeRef::<Dialog>::new();
+    let run = summary.run.clone();
+    let run_id = run.id;
+    let stale = summary.stale.clone();
+    let nothing_to_do = summary.is_empty();
+    let options = &summary.options;
+    let options_text = format!(
+        "Options used: {}; guests {}; disabled accounts {}; {}.",
+        options.overwrite.label(),
+        if options.include_guests {
+            "included"
+        } else {
+            "not imported"
+        },
+        if options.include_disabled {
+            "included"
+        } else {
+            "not imported"
+        },
+        if options.scope_group_ids.is_empty() {
+            "everyone in the directory".to_owned()
+        } else {
+            format!(
+                "only members of {} chosen groups",
+                options.scope_group_ids.len()
+            )
+        }
+    );
+    let excluded_total = summary.excluded.total();
+
+    view! {
+        <section class="card preview" aria-labelledby="preview-title">
+            <div class="preview-header">
+                <div>
+                    <h2 id="preview-title" class="card-title">"Preview"</h2>
+                    <p class="muted small">
+                        {format!(
+                            "Read {} directory users at {}, started by {}. {} unchanged.",
+                            format_count(run.directory_users.unwrap_or(0)),
+                            format_timestamp(run.created_at),
+                            run.started_by,
+                            format_count(run.unchanged)
+                        )}
+                    </p>
+                    <p class="muted small">{options_text}</p>
+                </div>
+                <div class="row">
+                    <a class="button" href=format!("/api/sync/runs/{run_id}/csv") download>"Download CSV"</a>
+                    <button type="button" class="button" disabled=move || discard.pending().get()
+                        on:click=move |_| { discard.dispatch(DiscardRun { run_id }); }>
+                        "Discard preview"
+                    </button>
+                    <button
+                        type="button"
+                        class="button primary"
+                        disabled=stale.is_some() || nothing_to_do
+                        on:click=move |_| open_dialog(dialog)
+                    >
+                        "Confirm"
+                    </button>
+                </div>
+            </div>
+            {stale.map(|why| view! { <p class="banner banner-warning" role="alert">{why}</p> })}
+            {nothing_to_do.then(|| view! {
+                <p class="banner banner-info" role="status">"Nothing to apply: the platform already matches Azure AD."</p>
+            })}
+            {summary.needs_override().then(|| view! {
+                <p class="banner banner-warning" role="note">
+                    "This preview is larger than the safety threshold allows; confirming will ask for an explicit override."
+                </p>
+            })}
+            {summary.deactivation_note().map(|note| view! { <p class="muted">{note}</p> })}
+            {(excluded_total > 0).then(|| view! {
+                <p class="muted">{format!("{} row{} excluded from the apply.", format_count(excluded_total), if excluded_total == 1 { "" } else { "s" })}</p>
+            })}
+            <PlanTabs
+                run_id=run_id
+                buckets=summary.buckets()
+                counts=run.planned
+                groups=run.groups
+                editable=true
+                on_excluded=on_excluded
+            />
+        </section>
+        <ConfirmApplyDialog dialog=dialog summary=summary.clone() apply=apply/>
+    }
+}

@@ -1,0 +1,164 @@
+//! What the Import and Sync history pages read of stored runs: one page of
+//! one bucket at a time (searched in the database), exclusion marks and
+//! their counts, the newest runs.
+
+use super::sync_runs::{RunRecord, run_columns};
+use super::users::contains_pattern;
+use super::{Store, db_error};
+use app::services::StoreError;
+use std::collections::HashMap;
+
+/// A stored plan row as a page shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredPlanRow {
+    pub seq: i64,
+    pub payload: String,
+    pub excluded: i64,
+    pub outcome: Option<String>,
+    pub outcome_detail: Option<String>,
+}
+
+impl Store {
+    /// Rows of one bucket matching `search` (name, email, department,
+    /// title), in plan order, and how many match in all.
+    pub async fn plan_page(
+        &self,
+        run_id: i64,
+        bucket: &str,
+        search: &str,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<StoredPlanRow>, u64), StoreError> {
+        let pattern = contains_pattern(search);
+        let rows = sqlx::query_as(
+            "SELECT seq, payload, excluded, outcome, outcome_detail FROM sync_plan_rows \
+             WHERE run_id = $1 AND bucket = $2 AND ($3 = '' OR search_text LIKE $4 ESCAPE '\\') \
+             ORDER BY seq LIMIT $5 OFFSET $6",
+        )
+        .bind(run_id)
+        .bind(bucket)
+        .bind(search)
+        .bind(&pattern)
+        .bind(i64::from(limit))
+        .bind(offset as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let (total,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM sync_plan_rows \
+             WHERE run_id = $1 AND bucket = $2 AND ($3 = '' OR search_text LIKE $4 ESCAPE '\\')",
+        )
+        .bind(run_id)
+        .bind(bucket)
+        .bind(search)
+        .bind(&pattern)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok((rows, total.max(0) as u64))
+    }
+
+    /// Marks rows excluded (or not), among those not applied yet.
+    pub async fn set_rows_excluded(
+        &self,
+        run_id: i64,
+        seqs: &[i64],
+        excluded: bool,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        for seq in seqs {
+            sqlx::query(
+                "UPDATE sync_plan_rows SET excluded = $3 \
+                 WHERE run_id = $1 AND seq = $2 AND outcome IS NULL AND bucket IN ('added', 'updated', 'deactivated')",
+            )
+            .bind(run_id)
+            .bind(seq)
+            .bind(i64::from(excluded))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    /// How many rows of each bucket are excluded: (bucket, count).
+    pub async fn excluded_counts(&self, run_id: i64) -> Result<Vec<(String, i64)>, StoreError> {
+        sqlx::query_as(
+            "SELECT bucket, COUNT(*) FROM sync_plan_rows WHERE run_id = $1 AND excluded = 1 GROUP BY bucket",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)
+    }
+
+    pub async fn count_runs(&self) -> Result<u64, StoreError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sync_runs")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// The newest run in `state`, or the newest of all with `None`.
+    pub async fn newest_run(&self, state: Option<&str>) -> Result<Option<RunRecord>, StoreError> {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM sync_runs WHERE ($1 = '' OR state = $1) ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(state.unwrap_or(""))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)
+    }
+
+    /// Ends a fetch the admin stopped.
+    pub async fn cancel_run(&self, run_id: i64, by: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE sync_runs SET state = 'cancelled', error = $2, finished_at = $3 WHERE id = $1",
+        )
+        .bind(run_id)
+        .bind(format!("Cancelled by {by} while reading Azure AD."))
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// An apply that stopped on an error: resumable, like one a crash stopped.
+    pub async fn interrupt_run(&self, run_id: i64, error: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE sync_runs SET state = 'interrupted', error = $2 WHERE id = $1 AND state = 'applying'",
+        )
+        .bind(run_id)
+        .bind(error)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// The platform's groups' names by Azure object id.
+    pub async fn group_names(&self) -> Result<HashMap<String, String>, StoreError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT azure_object_id, name FROM directory_groups")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// The stored group plan of a run (its one `groups` row).
+    pub async fn group_plan_json(&self, run_id: i64) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT payload FROM sync_plan_rows WHERE run_id = $1 AND bucket = 'groups'",
+        )
+        .bind(run_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(row.map(|(p,)| p))
+    }
+}

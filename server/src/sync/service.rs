@@ -1,0 +1,320 @@
+//! The Import Users port ([`SyncJobs`]) over the store, the progress hub and
+//! the connection: previews and applies start here and run in the
+//! background; the pages read stored plans one page at a time.
+
+use super::apply::{ApplyJob, ApplyRequest, check_applicable, safety_reasons};
+use super::connection::{Connection, NOT_CONFIGURED};
+use super::history::{run_options, run_summary};
+use super::preview::{PreviewJob, SyncError};
+use super::progress::ProgressHub;
+use crate::store::{RunRecord, Store, StoredPlanRow};
+use app::domain::paging::{PAGE_SIZE, Page, UserQuery};
+use app::domain::sync::progress::{BucketCounts, ProgressEvent};
+use app::domain::sync::view::{
+    ExcludedCounts, GroupChange, ImportOverview, PlanBucket, PlanRow, PreviewSummary, RunState,
+    RunSummary,
+};
+use app::domain::sync::{
+    GroupPlan, PlannedAdd, PlannedDeactivation, PlannedUpdate, SkippedUser, SyncOptions,
+};
+use app::services::{StoreError, SyncFailure, SyncJobs};
+use async_trait::async_trait;
+use std::sync::{Arc, Mutex};
+use tokio::sync::Notify;
+
+/// The fetch running now, and how to stop it.
+type RunningFetch = Arc<Mutex<Option<(i64, Arc<Notify>)>>>;
+
+pub struct ImportService {
+    store: Store,
+    hub: Arc<ProgressHub>,
+    connection: Connection,
+    /// What previews use until Settings stores the admin's choices.
+    options: SyncOptions,
+    fetch: RunningFetch,
+}
+
+impl ImportService {
+    pub fn new(store: Store, hub: Arc<ProgressHub>, connection: Connection) -> Self {
+        Self {
+            store,
+            hub,
+            connection,
+            options: SyncOptions::default(),
+            fetch: Arc::default(),
+        }
+    }
+
+    /// Uses `options` for every preview.
+    pub fn with_options(mut self, options: SyncOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    pub fn hub(&self) -> Arc<ProgressHub> {
+        self.hub.clone()
+    }
+
+    async fn load_run(&self, run_id: i64) -> Result<RunRecord, SyncFailure> {
+        self.store.get_run(run_id).await.map_err(|e| match e {
+            StoreError::NotFound => {
+                SyncFailure::Refused(format!("Sync run {run_id} does not exist."))
+            }
+            e => e.into(),
+        })
+    }
+
+    async fn excluded(&self, run_id: i64) -> Result<ExcludedCounts, SyncFailure> {
+        let mut counts = ExcludedCounts::default();
+        for (bucket, n) in self.store.excluded_counts(run_id).await? {
+            if let Some(bucket) = PlanBucket::parse(&bucket) {
+                counts.add(bucket, n.max(0) as u64);
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// A job's refusal as the port reports it: the store's failures stay
+/// internal, everything else is worded for the admin.
+fn refusal(error: SyncError) -> SyncFailure {
+    match error {
+        SyncError::Store(e) => SyncFailure::Store(e),
+        other => SyncFailure::Refused(other.to_string()),
+    }
+}
+
+fn plan_row(bucket: PlanBucket, row: &StoredPlanRow) -> Result<PlanRow, StoreError> {
+    fn parse<T: serde::de::DeserializeOwned>(row: &StoredPlanRow) -> Result<T, StoreError> {
+        serde_json::from_str(&row.payload)
+            .map_err(|e| StoreError::Database(format!("unreadable plan row {}: {e}", row.seq)))
+    }
+    let mut shown = match bucket {
+        PlanBucket::Added => PlanRow::added(row.seq, &parse::<PlannedAdd>(row)?),
+        PlanBucket::Updated => PlanRow::updated(row.seq, &parse::<PlannedUpdate>(row)?),
+        PlanBucket::Deactivated => {
+            PlanRow::deactivated(row.seq, &parse::<PlannedDeactivation>(row)?)
+        }
+        PlanBucket::Skipped => PlanRow::skipped(row.seq, &parse::<SkippedUser>(row)?),
+    };
+    shown.excluded = row.excluded != 0;
+    shown.outcome = row.outcome.clone();
+    shown.outcome_detail = row.outcome_detail.clone();
+    Ok(shown)
+}
+
+#[async_trait]
+impl SyncJobs for ImportService {
+    async fn overview(&self) -> Result<ImportOverview, SyncFailure> {
+        let last = self.store.newest_run(None).await?;
+        let interrupted = self.store.newest_run(Some("interrupted")).await?;
+        Ok(ImportOverview {
+            connection: self.connection.status(),
+            progress: self.hub.current(),
+            open_preview: last
+                .as_ref()
+                .filter(|run| run.state == "previewed")
+                .map(|run| run.id),
+            last_run: last.as_ref().map(run_summary),
+            interrupted: interrupted.as_ref().map(run_summary),
+        })
+    }
+
+    async fn start_preview(&self, admin: &str) -> Result<i64, SyncFailure> {
+        let client = match self.connection.client() {
+            Ok(Some(client)) => client,
+            Ok(None) => return Err(SyncFailure::Refused(NOT_CONFIGURED.to_owned())),
+            Err(e) => return Err(SyncFailure::Refused(e.to_string())),
+        };
+        let job = PreviewJob::begin(&self.store, admin, &self.options)
+            .await
+            .map_err(refusal)?;
+        let run_id = job.run_id;
+        // Published before returning, so the page's event stream starts here.
+        self.hub.publish(ProgressEvent::Fetching {
+            run_id,
+            started_by: admin.to_owned(),
+            pages: 0,
+            users_so_far: 0,
+            total: None,
+            groups_so_far: 0,
+        });
+        let cancel = Arc::new(Notify::new());
+        *self.fetch.lock().unwrap_or_else(|e| e.into_inner()) = Some((run_id, cancel.clone()));
+        let (store, hub, fetch) = (self.store.clone(), self.hub.clone(), self.fetch.clone());
+        tokio::spawn(async move {
+            let result = job.run(&store, &hub, &client, cancel.notified()).await;
+            let mut running = fetch.lock().unwrap_or_else(|e| e.into_inner());
+            if running.as_ref().is_some_and(|(id, _)| *id == run_id) {
+                *running = None;
+            }
+            match result {
+                Ok(_) | Err(SyncError::Cancelled) => {}
+                Err(e) => tracing::warn!(run_id, error = %e, "preview failed"),
+            }
+        });
+        Ok(run_id)
+    }
+
+    async fn cancel_fetch(&self, admin: &str) -> Result<(), SyncFailure> {
+        let running = self.fetch.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((run_id, cancel)) = running.as_ref() {
+            tracing::info!(run_id, %admin, "cancel requested");
+            // A stored permit: the fetch stops even if it is between awaits.
+            cancel.notify_one();
+        }
+        Ok(())
+    }
+
+    async fn preview_summary(&self, run_id: i64) -> Result<PreviewSummary, SyncFailure> {
+        let run = self.load_run(run_id).await?;
+        let stale = match check_applicable(&self.store, &run).await {
+            Ok(()) => None,
+            Err(SyncError::Store(e)) => return Err(e.into()),
+            Err(e) => Some(e.to_string()),
+        };
+        Ok(PreviewSummary {
+            excluded: self.excluded(run_id).await?,
+            safety_reasons: safety_reasons(&run),
+            options: run_options(&run),
+            stale,
+            run: run_summary(&run),
+        })
+    }
+
+    async fn plan_page(
+        &self,
+        run_id: i64,
+        bucket: PlanBucket,
+        query: &UserQuery,
+    ) -> Result<Page<PlanRow>, SyncFailure> {
+        let (rows, total) = self
+            .store
+            .plan_page(
+                run_id,
+                bucket.as_str(),
+                &query.search,
+                query.offset(),
+                PAGE_SIZE,
+            )
+            .await?;
+        let items = rows
+            .iter()
+            .map(|row| plan_row(bucket, row))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page {
+            items,
+            total,
+            page: query.page,
+            page_size: PAGE_SIZE,
+        })
+    }
+
+    async fn group_changes(&self, run_id: i64) -> Result<Vec<GroupChange>, SyncFailure> {
+        let Some(json) = self.store.group_plan_json(run_id).await? else {
+            return Ok(Vec::new());
+        };
+        let plan: GroupPlan = serde_json::from_str(&json).map_err(|e| {
+            StoreError::Database(format!("unreadable group plan of run {run_id}: {e}"))
+        })?;
+        let names = self.store.group_names().await?;
+        Ok(GroupChange::summarize(&plan, &names))
+    }
+
+    async fn set_excluded(
+        &self,
+        run_id: i64,
+        seqs: &[i64],
+        excluded: bool,
+    ) -> Result<ExcludedCounts, SyncFailure> {
+        let run = self.load_run(run_id).await?;
+        if !matches!(run.state.as_str(), "previewed" | "interrupted") {
+            return Err(SyncFailure::Refused(
+                "This preview can no longer be changed: it was applied, discarded or replaced. Preview again."
+                    .into(),
+            ));
+        }
+        self.store.set_rows_excluded(run_id, seqs, excluded).await?;
+        self.excluded(run_id).await
+    }
+
+    async fn start_apply(
+        &self,
+        run_id: i64,
+        admin: &str,
+        override_threshold: bool,
+    ) -> Result<(), SyncFailure> {
+        self.load_run(run_id).await?;
+        let request = ApplyRequest {
+            run_id,
+            admin,
+            excluded: &[],
+            override_threshold,
+        };
+        let job = ApplyJob::begin(&self.store, &request)
+            .await
+            .map_err(refusal)?;
+        let total = match self.store.count_pending(run_id).await {
+            Ok(total) => total,
+            Err(e) => {
+                // The job holds the lock: running it releases the lock and
+                // records the failure.
+                tracing::error!(run_id, error = %e, "could not count the rows to apply");
+                0
+            }
+        };
+        self.hub.publish(ProgressEvent::Applying {
+            run_id,
+            started_by: admin.to_owned(),
+            done: 0,
+            total,
+            counts: BucketCounts::default(),
+            rate_per_sec: 0.0,
+            eta_secs: None,
+        });
+        let (store, hub) = (self.store.clone(), self.hub.clone());
+        tokio::spawn(async move {
+            if let Err(e) = job.run(&store, &hub).await {
+                tracing::warn!(run_id, error = %e, "apply failed");
+            }
+        });
+        Ok(())
+    }
+
+    async fn discard(&self, run_id: i64, admin: &str) -> Result<(), SyncFailure> {
+        let run = self.load_run(run_id).await?;
+        if !matches!(run.state.as_str(), "previewed" | "interrupted") {
+            return Err(SyncFailure::Refused(format!(
+                "Only a preview or an interrupted sync can be discarded; this one is {}.",
+                RunState::parse(&run.state).map_or("unknown", |s| s.label())
+            )));
+        }
+        self.store
+            .discard_run(run_id, crate::store::now_millis())
+            .await?;
+        tracing::info!(run_id, %admin, "run discarded");
+        if self.hub.current().run_id() == Some(run_id) && !self.hub.current().is_running() {
+            self.hub.publish(ProgressEvent::Idle);
+        }
+        Ok(())
+    }
+
+    async fn list_runs(&self, page: u32) -> Result<Page<RunSummary>, SyncFailure> {
+        let query = UserQuery::new("", page);
+        let total = self.store.count_runs().await?;
+        let runs = self
+            .store
+            .list_runs(i64::from(PAGE_SIZE), query.offset() as i64)
+            .await?;
+        Ok(Page {
+            items: runs.iter().map(run_summary).collect(),
+            total,
+            page: query.page,
+            page_size: PAGE_SIZE,
+        })
+    }
+
+    async fn run(&self, run_id: i64) -> Result<RunSummary, SyncFailure> {
+        Ok(run_summary(&self.load_run(run_id).await?))
+    }
+}
