@@ -17,9 +17,9 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 use pages::{
-    coming_soon::SettingsPage,
     import::ImportUsersPage,
     not_found::NotFound,
+    settings::SettingsPage,
     sign_in::SignInPage,
     sync_history::{RunDetailsPage, SyncHistoryPage},
     user_edit::{EditUserPage, NewUserPage},

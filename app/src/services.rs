@@ -4,6 +4,8 @@
 
 use crate::domain::admin::Admin;
 use crate::domain::paging::{Page, UserQuery};
+use crate::domain::settings::SyncSettings;
+use crate::domain::sync::SyncOptions;
 use crate::domain::sync::view::{
     ExcludedCounts, GroupChange, ImportOverview, PlanBucket, PlanRow, PreviewSummary, RunSummary,
 };
@@ -111,12 +113,26 @@ pub trait SyncJobs: Send + Sync {
     async fn run(&self, run_id: i64) -> Result<RunSummary, SyncFailure>;
 }
 
+/// The options admins save on the Settings page, and the record of changes.
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    async fn sync_settings(&self) -> Result<SyncSettings, StoreError>;
+    /// Saves valid options; records what changed. Returns the changes (none
+    /// when the options were already these).
+    async fn save_sync_options(
+        &self,
+        admin: &str,
+        options: &SyncOptions,
+    ) -> Result<Vec<String>, StoreError>;
+}
+
 /// Everything the server functions reach, provided once as Leptos context.
 #[derive(Clone)]
 pub struct Services {
     pub users: Arc<dyn UserStore>,
     pub auth: Arc<dyn AdminAuth>,
     pub sync: Arc<dyn SyncJobs>,
+    pub settings: Arc<dyn SettingsStore>,
 }
 
 /// The name of the session cookie.

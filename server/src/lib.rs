@@ -36,6 +36,7 @@ pub fn build_router(
         users: Arc::new(store.clone()),
         auth: Arc::new(AuthService::new(store.clone(), throttle)),
         sync: Arc::new(import),
+        settings: Arc::new(store.clone()),
     };
     web::router(web::AppState {
         leptos_options,

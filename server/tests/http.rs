@@ -825,3 +825,71 @@ async fn a_second_sync_is_refused_and_a_fetch_can_be_cancelled() {
     events.until("previewed").await;
     app.db.teardown().await;
 }
+
+#[tokio::test]
+async fn saved_sync_options_are_recorded_and_the_next_preview_uses_them() {
+    use app::domain::settings::SyncSettings;
+    use app::domain::sync::view::PreviewSummary;
+    use app::domain::sync::{OverwriteBehavior, SyncOptions};
+    use server::graph_sim::{GraphSim, generate::generate};
+
+    let sim = GraphSim::new(generate(30, 2, 8), 8, server::DEMO_GRAPH_PREFIX);
+    let app = spawn_app_with(Some(sim)).await;
+    let cookie = app.session_cookie().await;
+    let (_, settings) = app.call_form("/api/load_sync_settings", &cookie, "").await;
+    let settings: SyncSettings = serde_json::from_value(settings).unwrap();
+    assert_eq!(settings.options, SyncOptions::default());
+    assert!(settings.changes.is_empty());
+
+    let mut bad = SyncOptions::default();
+    bad.threshold.max_share_percent = 250;
+    let response = app
+        .call_json(
+            "/api/save_sync_options",
+            Some(&cookie),
+            serde_json::json!({ "options": bad }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app_error(response).await,
+        AppError::InvalidSetting(
+            "The share of linked users must be between 0 and 100 percent.".into()
+        )
+    );
+
+    let chosen = SyncOptions {
+        overwrite: OverwriteBehavior::AddUpdateAndDeactivate,
+        include_guests: true,
+        ..SyncOptions::default()
+    };
+    let response = app
+        .call_json(
+            "/api/save_sync_options",
+            Some(&cookie),
+            serde_json::json!({ "options": chosen }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let changes: Vec<String> = response.json().await.unwrap();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    let (_, settings) = app.call_form("/api/load_sync_settings", &cookie, "").await;
+    let settings: SyncSettings = serde_json::from_value(settings).unwrap();
+    assert_eq!(
+        settings.options, chosen,
+        "the invalid options changed nothing"
+    );
+    assert_eq!(settings.changes.len(), 2);
+    assert_eq!(settings.changes[0].changed_by, ADMIN_EMAIL);
+
+    let mut events = app.events(&cookie).await;
+    let (_, run_id) = app.call_form("/api/start_preview", &cookie, "").await;
+    events.until("previewed").await;
+    let (_, summary) = app
+        .call_form("/api/load_preview", &cookie, &format!("run_id={}", run_id))
+        .await;
+    let summary: PreviewSummary = serde_json::from_value(summary).unwrap();
+    assert_eq!(summary.options, chosen, "the preview records what it used");
+    assert_eq!(summary.deactivation_note(), None);
+    app.db.teardown().await;
+}

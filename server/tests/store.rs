@@ -33,7 +33,50 @@ on_both_engines!(
     sessions_expire_and_end_at_sign_out,
     sign_in_checks_the_password_and_throttles_failures,
     every_user_is_read_in_batches_in_id_order,
+    sync_options_are_saved_with_a_record_of_each_change,
 );
+
+async fn sync_options_are_saved_with_a_record_of_each_change(db: &TestDb) {
+    use app::domain::sync::{OverwriteBehavior, SyncOptions};
+    use app::services::SettingsStore;
+    let store = &db.store;
+    assert_eq!(store.sync_options().await.unwrap(), SyncOptions::default());
+    let mut options = SyncOptions {
+        overwrite: OverwriteBehavior::AddOnly,
+        ..SyncOptions::default()
+    };
+    let changes = store
+        .save_sync_options("a@example.com", &options)
+        .await
+        .unwrap();
+    assert_eq!(changes.len(), 1);
+    assert!(
+        store
+            .save_sync_options("a@example.com", &options)
+            .await
+            .unwrap()
+            .is_empty(),
+        "saving the same options again records nothing"
+    );
+    options.include_disabled = true;
+    options.threshold.max_count = 7;
+    store
+        .save_sync_options("b@example.com", &options)
+        .await
+        .unwrap();
+    let settings = store.sync_settings().await.unwrap();
+    assert_eq!(settings.options, options);
+    let who: Vec<&str> = settings
+        .changes
+        .iter()
+        .map(|c| c.changed_by.as_str())
+        .collect();
+    assert_eq!(
+        who,
+        ["b@example.com", "b@example.com", "a@example.com"],
+        "newest first"
+    );
+}
 
 async fn every_user_is_read_in_batches_in_id_order(db: &TestDb) {
     let mut ids = Vec::new();

@@ -21,6 +21,9 @@ pub enum AppError {
     /// A sync request the admin can act on: the text says how.
     #[error("{0}")]
     Refused(String),
+    /// A setting that cannot be saved, and why.
+    #[error("{0}")]
+    InvalidSetting(String),
     #[error("Something went wrong on the server; the details are in its log.")]
     Internal,
     #[error("Could not reach the server: {0}")]

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod guard;
+pub mod settings;
 pub mod sync;
 pub mod users;
 

@@ -6,6 +6,7 @@ pub mod directory;
 pub mod email;
 pub mod format;
 pub mod paging;
+pub mod settings;
 pub mod sync;
 pub mod user;
 pub mod user_input;

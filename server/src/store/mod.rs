@@ -6,6 +6,7 @@
 
 mod admins;
 mod sessions;
+mod settings;
 mod sync_apply;
 mod sync_runs;
 mod sync_views;

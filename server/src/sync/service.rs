@@ -14,9 +14,7 @@ use app::domain::sync::view::{
     ExcludedCounts, GroupChange, ImportOverview, PlanBucket, PlanRow, PreviewSummary, RunState,
     RunSummary,
 };
-use app::domain::sync::{
-    GroupPlan, PlannedAdd, PlannedDeactivation, PlannedUpdate, SkippedUser, SyncOptions,
-};
+use app::domain::sync::{GroupPlan, PlannedAdd, PlannedDeactivation, PlannedUpdate, SkippedUser};
 use app::services::{StoreError, SyncFailure, SyncJobs};
 use async_trait::async_trait;
 use std::sync::{Arc, Mutex};
@@ -29,8 +27,6 @@ pub struct ImportService {
     store: Store,
     hub: Arc<ProgressHub>,
     connection: Connection,
-    /// What previews use until Settings stores the admin's choices.
-    options: SyncOptions,
     fetch: RunningFetch,
 }
 
@@ -40,15 +36,8 @@ impl ImportService {
             store,
             hub,
             connection,
-            options: SyncOptions::default(),
             fetch: Arc::default(),
         }
-    }
-
-    /// Uses `options` for every preview.
-    pub fn with_options(mut self, options: SyncOptions) -> Self {
-        self.options = options;
-        self
     }
 
     pub fn hub(&self) -> Arc<ProgressHub> {
@@ -126,7 +115,10 @@ impl SyncJobs for ImportService {
             Ok(None) => return Err(SyncFailure::Refused(NOT_CONFIGURED.to_owned())),
             Err(e) => return Err(SyncFailure::Refused(e.to_string())),
         };
-        let job = PreviewJob::begin(&self.store, admin, &self.options)
+        // The options saved in Settings when the preview starts; the run
+        // records them.
+        let options = self.store.sync_options().await?;
+        let job = PreviewJob::begin(&self.store, admin, &options)
             .await
             .map_err(refusal)?;
         let run_id = job.run_id;

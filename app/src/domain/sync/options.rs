@@ -76,9 +76,126 @@ pub struct SyncOptions {
     pub threshold: DeactivationThreshold,
 }
 
+/// Highest count threshold accepted (far above any tenant's size).
+pub const MAX_THRESHOLD_COUNT: u32 = 1_000_000;
+/// Most groups a sync can be limited to.
+pub const MAX_SCOPE_GROUPS: usize = 500;
+
+impl SyncOptions {
+    /// Refuses options no admin means, with the message for the form.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.threshold.max_share_percent > 100 {
+            return Err("The share of linked users must be between 0 and 100 percent.".into());
+        }
+        if self.threshold.max_count > MAX_THRESHOLD_COUNT {
+            return Err(format!(
+                "The number of users must be at most {}.",
+                crate::domain::format::format_count(u64::from(MAX_THRESHOLD_COUNT))
+            ));
+        }
+        if self.scope_group_ids.len() > MAX_SCOPE_GROUPS {
+            return Err(format!("Choose at most {MAX_SCOPE_GROUPS} groups."));
+        }
+        if self
+            .scope_group_ids
+            .iter()
+            .any(|id| id.is_empty() || id.len() > 64 || id.chars().any(char::is_control))
+        {
+            return Err("A chosen group is not a directory group.".into());
+        }
+        Ok(())
+    }
+
+    /// What changed from `old` to `self`, one line per option, for the
+    /// settings' change record.
+    pub fn changes_from(&self, old: &SyncOptions) -> Vec<String> {
+        let yes_no = |b: bool| if b { "yes" } else { "no" };
+        let mut changes = Vec::new();
+        if self.overwrite != old.overwrite {
+            changes.push(format!(
+                "Overwrite behavior: “{}” → “{}”",
+                old.overwrite.label(),
+                self.overwrite.label()
+            ));
+        }
+        if self.include_guests != old.include_guests {
+            changes.push(format!(
+                "Include guests: {} → {}",
+                yes_no(old.include_guests),
+                yes_no(self.include_guests)
+            ));
+        }
+        if self.include_disabled != old.include_disabled {
+            changes.push(format!(
+                "Include disabled accounts: {} → {}",
+                yes_no(old.include_disabled),
+                yes_no(self.include_disabled)
+            ));
+        }
+        if self.scope_group_ids != old.scope_group_ids {
+            let describe = |ids: &[String]| match ids.len() {
+                0 => "everyone".to_owned(),
+                1 => "members of 1 group".to_owned(),
+                n => format!("members of {n} groups"),
+            };
+            changes.push(format!(
+                "Limit to: {} → {}",
+                describe(&old.scope_group_ids),
+                describe(&self.scope_group_ids)
+            ));
+        }
+        if self.threshold != old.threshold {
+            changes.push(format!(
+                "Deactivation threshold: {}% or {} users → {}% or {} users",
+                old.threshold.max_share_percent,
+                old.threshold.max_count,
+                self.threshold.max_share_percent,
+                self.threshold.max_count
+            ));
+        }
+        changes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn options_are_validated_with_a_message() {
+        assert_eq!(SyncOptions::default().validate(), Ok(()));
+        let mut o = SyncOptions::default();
+        o.threshold.max_share_percent = 101;
+        assert!(o.validate().unwrap_err().contains("between 0 and 100"));
+        let mut o = SyncOptions::default();
+        o.threshold.max_count = MAX_THRESHOLD_COUNT + 1;
+        assert!(o.validate().is_err());
+        let o = SyncOptions {
+            scope_group_ids: vec![String::new()],
+            ..SyncOptions::default()
+        };
+        assert!(o.validate().is_err());
+    }
+
+    #[test]
+    fn changes_are_described_one_line_each() {
+        let old = SyncOptions::default();
+        assert!(old.changes_from(&old).is_empty());
+        let new = SyncOptions {
+            overwrite: OverwriteBehavior::AddUpdateAndDeactivate,
+            include_guests: true,
+            scope_group_ids: vec!["g1".into()],
+            ..SyncOptions::default()
+        };
+        assert_eq!(
+            new.changes_from(&old),
+            [
+                "Overwrite behavior: “Add new and update existing users” → “Add, update and deactivate users missing from Azure AD”",
+                "Include guests: no → yes",
+                "Limit to: everyone → members of 1 group",
+            ]
+        );
+    }
 
     #[test]
     fn the_default_threshold_is_the_smaller_of_ten_percent_and_fifty() {

@@ -1,0 +1,109 @@
+//! Settings: one JSON value per key, and the record of every change.
+
+use super::{Store, db_error, now_millis};
+use app::domain::settings::{GroupChoice, SettingsChange, SyncSettings};
+use app::domain::sync::SyncOptions;
+use app::services::{SettingsStore, StoreError};
+use async_trait::async_trait;
+
+const SYNC_OPTIONS: &str = "sync_options";
+/// Changes the Settings page lists.
+const CHANGES_SHOWN: i64 = 20;
+
+impl Store {
+    /// The saved sync options, or the defaults before anyone saved any.
+    pub async fn sync_options(&self) -> Result<SyncOptions, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+            .bind(SYNC_OPTIONS)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        match row {
+            None => Ok(SyncOptions::default()),
+            Some((json,)) => serde_json::from_str(&json)
+                .map_err(|e| StoreError::Database(format!("unreadable sync options: {e}"))),
+        }
+    }
+
+    async fn directory_group_choices(&self) -> Result<Vec<GroupChoice>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT azure_object_id, name FROM directory_groups ORDER BY LOWER(name), id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| GroupChoice { id, name })
+            .collect())
+    }
+
+    async fn settings_changes(&self) -> Result<Vec<SettingsChange>, StoreError> {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT changed_at, changed_by, summary FROM settings_changes ORDER BY id DESC LIMIT $1",
+        )
+        .bind(CHANGES_SHOWN)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(changed_at, changed_by, summary)| SettingsChange {
+                changed_at,
+                changed_by,
+                summary,
+            })
+            .collect())
+    }
+}
+
+#[async_trait]
+impl SettingsStore for Store {
+    async fn sync_settings(&self) -> Result<SyncSettings, StoreError> {
+        Ok(SyncSettings {
+            options: self.sync_options().await?,
+            groups: self.directory_group_choices().await?,
+            changes: self.settings_changes().await?,
+        })
+    }
+
+    async fn save_sync_options(
+        &self,
+        admin: &str,
+        options: &SyncOptions,
+    ) -> Result<Vec<String>, StoreError> {
+        let changes = options.changes_from(&self.sync_options().await?);
+        if changes.is_empty() {
+            return Ok(changes);
+        }
+        let now = now_millis();
+        let json = serde_json::to_string(options)
+            .map_err(|e| StoreError::Database(format!("sync options: {e}")))?;
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO settings (key, value, updated_at, updated_by) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, \
+             updated_by = excluded.updated_by",
+        )
+        .bind(SYNC_OPTIONS)
+        .bind(&json)
+        .bind(now)
+        .bind(admin)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        for summary in &changes {
+            sqlx::query(
+                "INSERT INTO settings_changes (changed_at, changed_by, summary) VALUES ($1, $2, $3)",
+            )
+            .bind(now)
+            .bind(admin)
+            .bind(summary)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(changes)
+    }
+}
