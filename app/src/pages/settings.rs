@@ -151,7 +151,7 @@ fn SyncOptionsForm(settings: SyncSettings, save: ServerAction<SaveSyncOptions>) 
         .collect_view();
 
     view! {
-        <form class="card settings-form" aria-labelledby="sync-options-heading" on:submit=on_submit>
+        <form class="card settings-form" aria-labelledby="sync-options-heading" novalidate on:submit=on_submit>
             <h2 id="sync-options-heading" class="card-title">"Sync options"</h2>
             <p class="muted small">"Saved options apply to the next preview; each preview shows the options it used."</p>
             <fieldset>

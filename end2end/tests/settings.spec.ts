@@ -1,0 +1,88 @@
+import { expect, test, type Page } from "@playwright/test";
+import { hydrated, signInAsAdmin } from "./helpers";
+import { people, putTenant, setFaults, type SimUser } from "./tenant";
+
+async function chooseOverwrite(page: Page, label: string) {
+  await page.goto("/settings");
+  await hydrated(page);
+  await page.getByRole("radio", { name: label }).check();
+  await page.getByRole("button", { name: "Save sync options" }).click();
+  await expect(page.getByRole("status")).toContainText(/Sync options saved|already these/);
+}
+
+async function previewAndApply(page: Page) {
+  await page.goto("/import");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Import from Azure AD" }).click();
+  await expect(page.getByRole("heading", { name: "Preview" })).toBeVisible({ timeout: 20_000 });
+}
+
+async function apply(page: Page) {
+  await page.getByRole("button", { name: "Confirm", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Apply these changes?" });
+  const override = dialog.getByRole("checkbox", { name: /override the safety threshold/ });
+  if ((await override.count()) > 0) {
+    await override.check();
+  }
+  await dialog.getByRole("button", { name: "Confirm" }).click();
+  await expect(page.getByRole("heading", { name: "Sync complete" })).toBeVisible({ timeout: 20_000 });
+}
+
+test.beforeEach(async ({ page, request }) => {
+  await setFaults(request, {});
+  await signInAsAdmin(page);
+});
+
+test("the overwrite behavior saved in Settings decides the next preview", async ({ page, request }) => {
+  const stamp = Date.now();
+  const domain = `settings-${stamp}.example.com`;
+  const users = people(30, domain, stamp);
+  await putTenant(request, domain, users);
+
+  await chooseOverwrite(page, "Add, update and deactivate users missing from Azure AD");
+  await expect(page.getByRole("listitem").filter({ hasText: "Overwrite behavior:" }).first()).toContainText(
+    "admin@example.com",
+  );
+  // A first sync with this tenant deactivates what earlier tests imported.
+  await previewAndApply(page);
+  await expect(page.getByText(/Options used: Add, update and deactivate users missing from Azure AD/)).toBeVisible();
+  await apply(page);
+
+  // In Azure AD: one user removed, one disabled, one renamed.
+  const changed: SimUser[] = users
+    .filter((_, i) => i !== 4)
+    .map((u) => (u.id === users[5].id ? { ...u, accountEnabled: false } : u))
+    .map((u) => (u.id === users[6].id ? { ...u, displayName: "Grace Brewster Hopper" } : u));
+  await putTenant(request, domain, changed);
+  await previewAndApply(page);
+  await expect(page.getByRole("tab", { name: /^Updated\s+1$/ })).toBeVisible();
+  await page.getByRole("tab", { name: /^Deactivated\s+2$/ }).click();
+  const panel = page.getByRole("tabpanel");
+  await expect(panel.getByRole("row").filter({ hasText: users[4].displayName })).toContainText("No longer in Azure AD");
+  await expect(panel.getByRole("row").filter({ hasText: users[5].displayName })).toContainText(
+    "Account disabled in Azure AD",
+  );
+  await apply(page);
+  await page.goto(`/users?q=${users[4].mail}`);
+  await expect(page.getByRole("row").filter({ hasText: users[4].displayName })).toContainText("Deactivated");
+
+  // Back to the default: nobody is deactivated, and the preview says why.
+  await chooseOverwrite(page, "Add new and update existing users");
+  await putTenant(request, domain, changed.slice(1));
+  await previewAndApply(page);
+  await expect(page.getByRole("tab", { name: /^Deactivated/ })).toHaveCount(0);
+  await expect(page.getByText(/Nobody is deactivated: the overwrite behavior is/)).toBeVisible();
+  await page.getByRole("button", { name: "Discard preview" }).click();
+  await expect(page.getByRole("heading", { name: "Preview" })).toBeHidden();
+});
+
+test("a threshold out of range is refused and nothing is saved", async ({ page }) => {
+  await page.goto("/settings");
+  await hydrated(page);
+  await page.getByLabel("Largest share of linked users (%)").fill("250");
+  await page.getByRole("button", { name: "Save sync options" }).click();
+  await expect(page.getByRole("alert")).toContainText("between 0 and 100 percent");
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel("Largest share of linked users (%)")).toHaveValue("10");
+});
