@@ -164,7 +164,9 @@ test("a tenant that suddenly shrinks needs the explicit override", async ({ page
   await preview(page);
   await confirmAndApply(page);
 
-  await putTenant(request, domain, users.slice(0, 5));
+  // Five users left, one of them promoted: something to apply, from a
+  // directory a quarter of its size last time.
+  await putTenant(request, domain, [{ ...users[0], jobTitle: "Director" }, ...users.slice(1, 5)]);
   await openImport(page);
   await preview(page);
   await expect(page.getByText(/larger than the safety threshold allows/).first()).toBeVisible();
@@ -237,4 +239,25 @@ test("a reload rejoins the running sync, another admin is refused, and Cancel st
   await expect(otherPage.getByText(/The import was cancelled/)).toBeVisible();
   await expect(page.getByRole("button", { name: "Import from Azure AD" })).toBeEnabled();
   await other.close();
+});
+
+test("sign-in and consent problems are reported with their fix, and change nothing", async ({ page, request }) => {
+  const stamp = Date.now();
+  const domain = `faults-${stamp}.example.com`;
+  await putTenant(request, domain, people(3, domain, stamp));
+  await openImport(page);
+
+  await setFaults(request, { expiredSecret: true });
+  await page.getByRole("button", { name: "Import from Azure AD" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "The sync stopped." })).toContainText(
+    "The client secret has expired (AADSTS7000222)",
+  );
+
+  await setFaults(request, { noRoles: true });
+  await page.getByRole("button", { name: "Import from Azure AD" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "The sync stopped." })).toContainText("Grant admin consent");
+  await expect(page.getByRole("heading", { name: "Preview" })).toBeHidden();
+
+  await page.goto("/history");
+  await expect(page.getByRole("row").filter({ hasText: "Failed" }).first()).toBeVisible();
 });

@@ -26,7 +26,7 @@ test("sign-in lands on Users, with the navigation", async ({ page }) => {
   await expect(nav.getByRole("link", { name: "Users", exact: true })).toHaveAttribute("aria-current", "page");
   await nav.getByRole("link", { name: "Settings" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Settings" })).toBeVisible();
-  await expect(page.getByText("Coming soon")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Sync options" })).toBeVisible();
 });
 
 test("sign-out returns to sign-in and ends the session", async ({ page }) => {

@@ -893,3 +893,30 @@ async fn saved_sync_options_are_recorded_and_the_next_preview_uses_them() {
     assert_eq!(summary.deactivation_note(), None);
     app.db.teardown().await;
 }
+
+#[tokio::test]
+async fn without_a_connection_an_import_says_what_to_configure() {
+    use app::domain::sync::view::{ConnectionStatus, ImportOverview};
+    let app = spawn_app().await;
+    let cookie = app.session_cookie().await;
+    let (_, overview) = app.call_form("/api/sync_overview", &cookie, "").await;
+    let overview: ImportOverview = serde_json::from_value(overview).unwrap();
+    assert_eq!(overview.connection, ConnectionStatus::NotConfigured);
+    let (status, refusal) = app.call_form("/api/start_preview", &cookie, "").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        refusal["Refused"]
+            .as_str()
+            .unwrap()
+            .contains("Set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET"),
+        "{refusal}"
+    );
+    let (_, runs) = app.call_form("/api/list_runs", &cookie, "page=1").await;
+    assert_eq!(runs["total"], 0, "nothing was started");
+    let (status, missing) = app
+        .call_form("/api/load_preview", &cookie, "run_id=99")
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(missing["Refused"], "Sync run 99 does not exist.");
+    app.db.teardown().await;
+}

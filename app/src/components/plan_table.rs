@@ -29,6 +29,10 @@ impl Tab {
         }
     }
 
+    fn panel_id(self) -> String {
+        format!("{}-panel", self.id())
+    }
+
     fn label(self) -> &'static str {
         match self {
             Self::Bucket(b) => b.label(),
@@ -64,7 +68,7 @@ pub fn PlanTabs(
                     role="tab"
                     id=tab.id()
                     class="tab"
-                    aria-controls="plan-panel"
+                    aria-controls=tab.panel_id()
                     aria-selected=move || (selected.get() == tab).to_string()
                     tabindex=move || if selected.get() == tab { "0" } else { "-1" }
                     on:click=move |_| selected.set(tab)
@@ -96,24 +100,38 @@ pub fn PlanTabs(
         }
     };
 
-    view! {
-        <div class="tabs" role="tablist" aria-label="Planned changes" on:keydown=on_keydown>
-            {tab_buttons}
-        </div>
-        <div
-            class="tab-panel"
-            role="tabpanel"
-            id="plan-panel"
-            aria-labelledby=move || selected.get().id()
-        >
-            {move || match selected.get() {
+    let panels = tabs
+        .iter()
+        .map(|&tab| {
+            let content = match tab {
                 Tab::Bucket(bucket) => view! {
                     <PlanTable run_id=run_id bucket=bucket editable=editable on_excluded=on_excluded/>
                 }
                 .into_any(),
                 Tab::Groups => view! { <GroupTable run_id=run_id/> }.into_any(),
-            }}
+            };
+            view! {
+                <div
+                    class="tab-panel"
+                    role="tabpanel"
+                    id=tab.panel_id()
+                    aria-labelledby=tab.id()
+                    hidden=move || selected.get() != tab
+                >
+                    {content}
+                </div>
+            }
+        })
+        .collect_view();
+
+    view! {
+        <div class="tabs" role="tablist" aria-label="Planned changes" on:keydown=on_keydown>
+            {tab_buttons}
         </div>
+        // Every panel is rendered once and hidden when not selected (a
+        // panel swapped in by a reactive closure would not hydrate), so each
+        // keeps its search, page and exclusions while the admin switches.
+        {panels}
     }
 }
 
@@ -128,10 +146,14 @@ fn PlanTable(
     let typed = RwSignal::new(String::new());
     let page = RwSignal::new(1u32);
     let exclude = ServerAction::<SetExcluded>::new();
-    let rows = Resource::new(
-        move || (search.get(), page.get(), exclude.version().get()),
-        move |(search, page, _)| plan_page(run_id, bucket, search, page),
-    );
+    // Loaded in the browser only, without a Suspense boundary: a suspended
+    // table nested inside the preview's suspended content does not hydrate
+    // (Leptos 0.8), so the server renders "Loading…" and the browser fills
+    // the table in.
+    let rows = LocalResource::new(move || {
+        exclude.version().track();
+        plan_page(run_id, bucket, search.get(), page.get())
+    });
     Effect::new(move || {
         if let Some(Ok(counts)) = exclude.value().get()
             && let Some(callback) = on_excluded
@@ -145,16 +167,13 @@ fn PlanTable(
         search.set(typed.get_untracked());
         page.set(1);
     };
-    let search_id = format!("plan-search-{}", bucket.as_str());
+    let search_label = format!("Search {}", bucket.label());
 
     view! {
         <form class="toolbar" role="search" on:submit=on_search>
-            <label for=search_id.clone() class="visually-hidden">
-                {format!("Search {}", bucket.label())}
-            </label>
             <input
-                id=search_id
                 type="search"
+                aria-label=search_label
                 placeholder="Search by name, email, department or title"
                 prop:value=move || typed.get()
                 on:input=move |ev| typed.set(event_target_value(&ev))
@@ -166,18 +185,15 @@ fn PlanTable(
                 view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }
             })
         }}
-        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match rows.await {
-                    Ok(rows) => view! {
-                        <RowsTable rows=rows bucket=bucket excludable=excludable editable=editable
-                            exclude=exclude page=page run_id=run_id searching=!search.get_untracked().is_empty()/>
-                    }
-                    .into_any(),
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+        {move || match rows.get() {
+            None => view! { <p class="loading" aria-busy="true">"Loading…"</p> }.into_any(),
+            Some(Ok(rows)) => view! {
+                <RowsTable rows=rows bucket=bucket excludable=excludable editable=editable
+                    exclude=exclude page=page run_id=run_id searching=!search.get_untracked().is_empty()/>
+            }
+            .into_any(),
+            Some(Err(e)) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+        }}
     }
 }
 
@@ -365,37 +381,36 @@ pub fn ChangeList(changes: Vec<FieldChange>) -> impl IntoView {
 
 #[component]
 fn GroupTable(run_id: i64) -> impl IntoView {
-    let changes = Resource::new(move || run_id, group_changes);
-    view! {
-        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match changes.await {
-                    Ok(lines) if lines.is_empty() => view! {
-                        <p class="empty-row muted">"No changes to groups or memberships."</p>
-                    }.into_any(),
-                    Ok(lines) => {
-                        let body = lines.into_iter().map(group_line).collect_view();
-                        view! {
-                            <div class="table-wrap">
-                                <table class="data-table">
-                                    <caption class="visually-hidden">"Groups"</caption>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Group"</th>
-                                            <th scope="col">"Change"</th>
-                                            <th scope="col">"Members added"</th>
-                                            <th scope="col">"Members removed"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>{body}</tbody>
-                                </table>
-                            </div>
-                        }.into_any()
-                    }
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+    let changes = LocalResource::new(move || group_changes(run_id));
+    move || match changes.get() {
+        None => view! { <p class="loading" aria-busy="true">"Loading…"</p> }.into_any(),
+        Some(Ok(lines)) if lines.is_empty() => view! {
+            <p class="empty-row muted">"No changes to groups or memberships."</p>
+        }
+        .into_any(),
+        Some(Ok(lines)) => {
+            let body = lines.into_iter().map(group_line).collect_view();
+            view! {
+                <div class="table-wrap">
+                    <table class="data-table">
+                        <caption class="visually-hidden">"Groups"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Group"</th>
+                                <th scope="col">"Change"</th>
+                                <th scope="col">"Members added"</th>
+                                <th scope="col">"Members removed"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{body}</tbody>
+                    </table>
+                </div>
+            }
+            .into_any()
+        }
+        Some(Err(e)) => {
+            view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any()
+        }
     }
 }
 

@@ -27,16 +27,13 @@ pub fn ImportUsersPage() -> impl IntoView {
     let start = ServerAction::<StartPreview>::new();
     let apply = ServerAction::<ApplyPreview>::new();
     let discard = ServerAction::<DiscardRun>::new();
-    // The overview is read again whenever a sync reaches a resting state.
-    let resting = Memo::new(move |_| {
-        live.get()
-            .filter(|p| !p.is_running())
-            .map(|p| (p.run_id(), std::mem::discriminant(&p)))
-    });
+    // Bumped when the stream shows a sync at rest that the overview does not
+    // know yet (a preview ready, an apply finished): read the overview again.
+    let refresh = RwSignal::new(0u32);
     let overview = Resource::new(
         move || {
             (
-                resting.get(),
+                refresh.get(),
                 start.version().get(),
                 apply.version().get(),
                 discard.version().get(),
@@ -65,7 +62,7 @@ pub fn ImportUsersPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(overview) => view! {
-                        <ImportPanel overview=overview live=live start=start apply=apply discard=discard/>
+                        <ImportPanel overview=overview live=live refresh=refresh start=start apply=apply discard=discard/>
                     }
                     .into_any(),
                     Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -79,14 +76,34 @@ pub fn ImportUsersPage() -> impl IntoView {
 fn ImportPanel(
     overview: ImportOverview,
     live: ReadSignal<Option<ProgressEvent>>,
+    refresh: RwSignal<u32>,
     start: ServerAction<StartPreview>,
     apply: ServerAction<ApplyPreview>,
     discard: ServerAction<DiscardRun>,
 ) -> impl IntoView {
     let cancel = ServerAction::<CancelFetch>::new();
     let initial = overview.progress.clone();
-    // The stream's latest event; until it arrives, what the server rendered.
-    let progress = Signal::derive(move || live.get().unwrap_or_else(|| initial.clone()));
+    // What the server rendered until this part is hydrated (rendering the
+    // stream's newer state during hydration would not match the server's
+    // HTML), then the stream's latest event.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move || hydrated.set(true));
+    let progress = Signal::derive({
+        let initial = initial.clone();
+        move || {
+            let live = hydrated.get().then(|| live.get()).flatten();
+            live.unwrap_or_else(|| initial.clone())
+        }
+    });
+    let known = resting_key(&initial);
+    Effect::new(move || {
+        if let Some(now) = live.get()
+            && !now.is_running()
+            && resting_key(&now) != known
+        {
+            refresh.update(|n| *n += 1);
+        }
+    });
     let configured = overview.connection != ConnectionStatus::NotConfigured;
     let busy_reason = move || {
         let p = progress.get();
@@ -145,6 +162,11 @@ fn ImportPanel(
             }
         }}
     }
+}
+
+/// Which run and phase an event is about, to tell a new state from a known one.
+fn resting_key(progress: &ProgressEvent) -> (Option<i64>, std::mem::Discriminant<ProgressEvent>) {
+    (progress.run_id(), std::mem::discriminant(progress))
 }
 
 #[component]
@@ -314,6 +336,9 @@ fn ProgressView(progress: ProgressEvent, cancel: ServerAction<CancelFetch>) -> i
     }
 }
 
+/// The stored preview: loaded in the browser (no nested Suspense: content
+/// suspended inside the page's suspended overview does not hydrate in
+/// Leptos 0.8), the header re-read after each exclusion, the tabs kept.
 #[component]
 fn PreviewPanel(
     run_id: i64,
@@ -321,23 +346,37 @@ fn PreviewPanel(
     discard: ServerAction<DiscardRun>,
 ) -> impl IntoView {
     let excluded_version = RwSignal::new(0u32);
-    let summary = Resource::new(
-        move || excluded_version.get(),
-        move |_| load_preview(run_id),
-    );
+    let summary = LocalResource::new(move || {
+        excluded_version.track();
+        load_preview(run_id)
+    });
     let on_excluded = Callback::new(move |_: ExcludedCounts| excluded_version.update(|v| *v += 1));
+    // What the tabs are built from does not change with exclusions, so the
+    // tabs (and their search, page and selection) stay as they are.
+    let tabs = Memo::new(move |_| {
+        summary
+            .get()
+            .and_then(Result::ok)
+            .map(|s| (s.buckets(), s.run.planned, s.run.groups))
+    });
     view! {
-        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading the preview…"</p> }>
-            {move || Suspend::new(async move {
-                match summary.await {
-                    Ok(summary) => view! {
-                        <PreviewBody summary=summary apply=apply discard=discard on_excluded=on_excluded/>
-                    }
-                    .into_any(),
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
+        <section class="card preview" aria-labelledby="preview-title">
+            {move || match summary.get() {
+                None => view! { <p class="loading" aria-busy="true">"Loading the preview…"</p> }.into_any(),
+                Some(Ok(summary)) => view! { <PreviewBody summary=summary apply=apply discard=discard/> }.into_any(),
+                Some(Err(e)) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+            }}
+            {move || tabs.get().map(|(buckets, counts, groups)| view! {
+                <PlanTabs
+                    run_id=run_id
+                    buckets=buckets
+                    counts=counts
+                    groups=groups
+                    editable=true
+                    on_excluded=on_excluded
+                />
             })}
-        </Transition>
+        </section>
     }
 }
 
@@ -346,7 +385,6 @@ fn PreviewBody(
     summary: PreviewSummary,
     apply: ServerAction<ApplyPreview>,
     discard: ServerAction<DiscardRun>,
-    on_excluded: Callback<ExcludedCounts>,
 ) -> impl IntoView {
     let dialog = NodeRef::<Dialog>::new();
     let run = summary.run.clone();
@@ -379,7 +417,6 @@ fn PreviewBody(
     let excluded_total = summary.excluded.total();
 
     view! {
-        <section class="card preview" aria-labelledby="preview-title">
             <div class="preview-header">
                 <div>
                     <h2 id="preview-title" class="card-title">"Preview"</h2>
@@ -423,15 +460,6 @@ fn PreviewBody(
             {(excluded_total > 0).then(|| view! {
                 <p class="muted">{format!("{} row{} excluded from the apply.", format_count(excluded_total), if excluded_total == 1 { "" } else { "s" })}</p>
             })}
-            <PlanTabs
-                run_id=run_id
-                buckets=summary.buckets()
-                counts=run.planned
-                groups=run.groups
-                editable=true
-                on_excluded=on_excluded
-            />
-        </section>
         <ConfirmApplyDialog dialog=dialog summary=summary.clone() apply=apply/>
     }
 }
