@@ -212,8 +212,8 @@ test("the dialog works from the keyboard alone", async ({ page, request }) => {
 test("a reload rejoins the running sync, another admin is refused, and Cancel stops the fetch", async ({ page, browser, request }) => {
   const stamp = Date.now();
   const domain = `slow-${stamp}.example.com`;
-  await putTenant(request, domain, people(40, domain, stamp));
-  // Pages of five, each taking 400 ms: the fetch runs for seconds.
+  await putTenant(request, domain, people(200, domain, stamp));
+  // Pages of five, each taking 400 ms: the fetch runs for about 16 seconds.
   await setFaults(request, { maxPageSize: 5, latencyMs: 400 });
   await openImport(page);
   await page.getByRole("button", { name: "Import from Azure AD" }).click();
@@ -223,7 +223,7 @@ test("a reload rejoins the running sync, another admin is refused, and Cancel st
   await page.reload();
   await hydrated(page);
   await expect(page.getByRole("progressbar", { name: "Reading Azure AD" })).toBeVisible();
-  await expect(page.getByText(/of 40 users/)).toBeVisible();
+  await expect(page.getByText(/of 200 users/)).toBeVisible();
   await expect(page.getByRole("button", { name: "Import from Azure AD" })).toBeDisabled();
 
   // Another browser, another session: the button says why it is disabled.

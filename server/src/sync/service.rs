@@ -140,10 +140,8 @@ impl SyncJobs for ImportService {
             if running.as_ref().is_some_and(|(id, _)| *id == run_id) {
                 *running = None;
             }
-            match result {
-                Ok(_) | Err(SyncError::Cancelled) => {}
-                Err(e) => tracing::warn!(run_id, error = %e, "preview failed"),
-            }
+            // Failures are logged and published by the job itself.
+            drop(result);
         });
         Ok(run_id)
     }
@@ -266,9 +264,8 @@ impl SyncJobs for ImportService {
         });
         let (store, hub) = (self.store.clone(), self.hub.clone());
         tokio::spawn(async move {
-            if let Err(e) = job.run(&store, &hub).await {
-                tracing::warn!(run_id, error = %e, "apply failed");
-            }
+            // Failures are logged, published and recorded by the job itself.
+            let _ = job.run(&store, &hub).await;
         });
         Ok(())
     }
