@@ -241,6 +241,35 @@ test("a reload rejoins the running sync, another admin is refused, and Cancel st
   await other.close();
 });
 
+test("a reload during the apply shows the same apply, to its end", async ({ page, request }) => {
+  test.setTimeout(120_000);
+  // A tenant large enough that applying it takes a few seconds here.
+  const generated = await request.post("/graph-sim/_sim/tenant/generate", {
+    data: { users: 20000, groups: 0, seed: Date.now() % 100000 },
+  });
+  expect(generated.ok()).toBeTruthy();
+  await openImport(page);
+  await preview(page);
+  await page.getByRole("button", { name: "Confirm", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Apply these changes?" });
+  const override = dialog.getByRole("checkbox", { name: /override the safety threshold/ });
+  if ((await override.count()) > 0) {
+    await override.check();
+  }
+  await dialog.getByRole("button", { name: "Confirm" }).click();
+  await expect(page.getByRole("progressbar", { name: "Applying changes" })).toBeVisible();
+
+  await page.reload();
+  await hydrated(page);
+  // The first state the page shows after the reload is the apply in
+  // progress (the server's snapshot), unless it ended in the meantime.
+  await expect(
+    page.getByRole("progressbar", { name: "Applying changes" }).or(page.getByRole("heading", { name: "Sync complete" })),
+  ).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Sync complete" })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole("progressbar", { name: "Sync complete" })).toHaveAttribute("aria-valuenow", "100");
+});
+
 test("sign-in and consent problems are reported with their fix, and change nothing", async ({ page, request }) => {
   const stamp = Date.now();
   const domain = `faults-${stamp}.example.com`;

@@ -14,7 +14,7 @@ async function previewAndApply(page: Page) {
   await page.goto("/import");
   await hydrated(page);
   await page.getByRole("button", { name: "Import from Azure AD" }).click();
-  await expect(page.getByRole("heading", { name: "Preview" })).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole("heading", { name: "Preview" })).toBeVisible({ timeout: 60_000 });
 }
 
 async function apply(page: Page) {
@@ -25,7 +25,7 @@ async function apply(page: Page) {
     await override.check();
   }
   await dialog.getByRole("button", { name: "Confirm" }).click();
-  await expect(page.getByRole("heading", { name: "Sync complete" })).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole("heading", { name: "Sync complete" })).toBeVisible({ timeout: 60_000 });
 }
 
 test.beforeEach(async ({ page, request }) => {
@@ -34,6 +34,8 @@ test.beforeEach(async ({ page, request }) => {
 });
 
 test("the overwrite behavior saved in Settings decides the next preview", async ({ page, request }) => {
+  // Its first sync deactivates everything earlier tests imported.
+  test.setTimeout(120_000);
   const stamp = Date.now();
   const domain = `settings-${stamp}.example.com`;
   const users = people(30, domain, stamp);
