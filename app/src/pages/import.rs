@@ -30,17 +30,16 @@ pub fn ImportUsersPage() -> impl IntoView {
     // Bumped when the stream shows a sync at rest that the overview does not
     // know yet (a preview ready, an apply finished): read the overview again.
     let refresh = RwSignal::new(0u32);
-    let overview = Resource::new(
-        move || {
-            (
-                refresh.get(),
-                start.version().get(),
-                apply.version().get(),
-                discard.version().get(),
-            )
-        },
-        |_| sync_overview(),
-    );
+    // Loaded in the browser: the page's state changes by the second (a
+    // running sync), so the server renders "Loading…" and nothing here has
+    // to hydrate against a state that moved on while the page loaded.
+    let overview = LocalResource::new(move || {
+        refresh.track();
+        start.version().track();
+        apply.version().track();
+        discard.version().track();
+        sync_overview()
+    });
 
     view! {
         <Title text="Import Users"/>
@@ -58,17 +57,14 @@ pub fn ImportUsersPage() -> impl IntoView {
                 <a href="/import">"Reload the page"</a>
             </p>
         })}
-        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Ok(overview) => view! {
-                        <ImportPanel overview=overview live=live refresh=refresh start=start apply=apply discard=discard/>
-                    }
-                    .into_any(),
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+        {move || match overview.get() {
+            None => view! { <p class="loading" aria-busy="true">"Loading…"</p> }.into_any(),
+            Some(Ok(overview)) => view! {
+                <ImportPanel overview=overview live=live refresh=refresh start=start apply=apply discard=discard/>
+            }
+            .into_any(),
+            Some(Err(e)) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
+        }}
     }
 }
 
@@ -83,17 +79,10 @@ fn ImportPanel(
 ) -> impl IntoView {
     let cancel = ServerAction::<CancelFetch>::new();
     let initial = overview.progress.clone();
-    // What the server rendered until this part is hydrated (rendering the
-    // stream's newer state during hydration would not match the server's
-    // HTML), then the stream's latest event.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move || hydrated.set(true));
+    // The stream's latest event; until the first arrives, the overview's.
     let progress = Signal::derive({
         let initial = initial.clone();
-        move || {
-            let live = hydrated.get().then(|| live.get()).flatten();
-            live.unwrap_or_else(|| initial.clone())
-        }
+        move || live.get().unwrap_or_else(|| initial.clone())
     });
     let known = resting_key(&initial);
     Effect::new(move || {
@@ -336,9 +325,8 @@ fn ProgressView(progress: ProgressEvent, cancel: ServerAction<CancelFetch>) -> i
     }
 }
 
-/// The stored preview: loaded in the browser (no nested Suspense: content
-/// suspended inside the page's suspended overview does not hydrate in
-/// Leptos 0.8), the header re-read after each exclusion, the tabs kept.
+/// The stored preview: its header re-read after each exclusion, its tabs
+/// (and their search, page and selection) kept.
 #[component]
 fn PreviewPanel(
     run_id: i64,
