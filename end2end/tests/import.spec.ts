@@ -1,36 +1,11 @@
 import { expect, test, type Page } from "@playwright/test";
 import { hydrated, signInAsAdmin } from "./helpers";
+import { confirm, confirmAndApply, openImport, preview } from "./sync";
 import { changeUser, people, putTenant, setFaults } from "./tenant";
 
 // One server for the whole suite: each test writes its own tenant, under its
 // own domain, and the platform keeps what earlier tests imported.
 test.describe.configure({ mode: "serial" });
-
-async function openImport(page: Page) {
-  await page.goto("/import");
-  await hydrated(page);
-  await expect(page.getByRole("heading", { level: 1, name: "Import Users" })).toBeVisible();
-}
-
-async function preview(page: Page) {
-  await page.getByRole("button", { name: "Import from Azure AD" }).click();
-  await expect(page.getByRole("heading", { name: "Preview" })).toBeVisible({ timeout: 20_000 });
-}
-
-/** Confirms the preview; earlier tests' larger tenants can make a small one
- * look like a sudden shrink, so the override is ticked when it is asked for. */
-async function confirmAndApply(page: Page) {
-  await page.getByRole("button", { name: "Confirm", exact: true }).click();
-  const dialog = page.getByRole("dialog", { name: "Apply these changes?" });
-  await expect(dialog).toBeVisible();
-  const override = dialog.getByRole("checkbox", { name: /override the safety threshold/ });
-  if ((await override.count()) > 0) {
-    await override.check();
-  }
-  await dialog.getByRole("button", { name: "Confirm" }).click();
-  await expect(page.getByRole("heading", { name: "Sync complete" })).toBeVisible({ timeout: 20_000 });
-  await expect(page.getByRole("progressbar", { name: "Sync complete" })).toHaveAttribute("aria-valuenow", "100");
-}
 
 function total(dialog: ReturnType<Page["getByRole"]>, label: string) {
   return dialog.getByRole("listitem").filter({ hasText: label });
@@ -250,13 +225,7 @@ test("a reload during the apply shows the same apply, to its end", async ({ page
   expect(generated.ok()).toBeTruthy();
   await openImport(page);
   await preview(page);
-  await page.getByRole("button", { name: "Confirm", exact: true }).click();
-  const dialog = page.getByRole("dialog", { name: "Apply these changes?" });
-  const override = dialog.getByRole("checkbox", { name: /override the safety threshold/ });
-  if ((await override.count()) > 0) {
-    await override.check();
-  }
-  await dialog.getByRole("button", { name: "Confirm" }).click();
+  await confirm(page);
   await expect(page.getByRole("progressbar", { name: "Applying changes" })).toBeVisible();
 
   await page.reload();

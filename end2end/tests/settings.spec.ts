@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { hydrated, signInAsAdmin } from "./helpers";
+import { confirmAndApply, openImport, preview } from "./sync";
 import { people, putTenant, setFaults, type SimUser } from "./tenant";
 
 async function chooseOverwrite(page: Page, label: string) {
@@ -11,21 +12,8 @@ async function chooseOverwrite(page: Page, label: string) {
 }
 
 async function previewAndApply(page: Page) {
-  await page.goto("/import");
-  await hydrated(page);
-  await page.getByRole("button", { name: "Import from Azure AD" }).click();
-  await expect(page.getByRole("heading", { name: "Preview" })).toBeVisible({ timeout: 60_000 });
-}
-
-async function apply(page: Page) {
-  await page.getByRole("button", { name: "Confirm", exact: true }).click();
-  const dialog = page.getByRole("dialog", { name: "Apply these changes?" });
-  const override = dialog.getByRole("checkbox", { name: /override the safety threshold/ });
-  if ((await override.count()) > 0) {
-    await override.check();
-  }
-  await dialog.getByRole("button", { name: "Confirm" }).click();
-  await expect(page.getByRole("heading", { name: "Sync complete" })).toBeVisible({ timeout: 60_000 });
+  await openImport(page);
+  await preview(page);
 }
 
 test.beforeEach(async ({ page, request }) => {
@@ -48,7 +36,7 @@ test("the overwrite behavior saved in Settings decides the next preview", async 
   // A first sync with this tenant deactivates what earlier tests imported.
   await previewAndApply(page);
   await expect(page.getByText(/Options used: Add, update and deactivate users missing from Azure AD/)).toBeVisible();
-  await apply(page);
+  await confirmAndApply(page);
 
   // In Azure AD: one user removed, one disabled, one renamed.
   const changed: SimUser[] = users
@@ -64,7 +52,7 @@ test("the overwrite behavior saved in Settings decides the next preview", async 
   await expect(panel.getByRole("row").filter({ hasText: users[5].displayName })).toContainText(
     "Account disabled in Azure AD",
   );
-  await apply(page);
+  await confirmAndApply(page);
   await page.goto(`/users?q=${users[4].mail}`);
   await expect(page.getByRole("row").filter({ hasText: users[4].displayName })).toContainText("Deactivated");
 

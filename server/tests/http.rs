@@ -507,24 +507,7 @@ async fn the_progress_stream_sends_the_state_first_then_updates_and_refuses_anon
         groups_so_far: 0,
     };
     app.progress.publish(running.clone());
-    let response = app
-        .http
-        .get(format!("{}/api/sync/events", app.base))
-        .header(COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/event-stream")
-    );
-    let mut events = EventReader {
-        response,
-        buffer: String::new(),
-    };
+    let mut events = app.events(&cookie).await;
 
     let (name, data) = events.next().await;
     assert_eq!(name, "progress");
@@ -602,6 +585,12 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/event-stream")
+        );
         EventReader {
             response,
             buffer: String::new(),

@@ -45,12 +45,10 @@ impl ImportService {
     }
 
     async fn load_run(&self, run_id: i64) -> Result<RunRecord, SyncFailure> {
-        self.store.get_run(run_id).await.map_err(|e| match e {
-            StoreError::NotFound => {
-                SyncFailure::Refused(format!("Sync run {run_id} does not exist."))
-            }
-            e => e.into(),
-        })
+        self.store
+            .get_run(run_id)
+            .await
+            .map_err(|e| missing(run_id, e))
     }
 
     async fn excluded(&self, run_id: i64) -> Result<ExcludedCounts, SyncFailure> {
@@ -61,6 +59,14 @@ impl ImportService {
             }
         }
         Ok(counts)
+    }
+}
+
+/// A store error about run `run_id`, where "not found" means the run.
+fn missing(run_id: i64, error: StoreError) -> SyncFailure {
+    match error {
+        StoreError::NotFound => SyncFailure::Refused(format!("Sync run {run_id} does not exist.")),
+        e => e.into(),
     }
 }
 
@@ -234,16 +240,19 @@ impl SyncJobs for ImportService {
         admin: &str,
         override_threshold: bool,
     ) -> Result<(), SyncFailure> {
-        self.load_run(run_id).await?;
         let request = ApplyRequest {
             run_id,
             admin,
             excluded: &[],
             override_threshold,
         };
+        // One read of the run, in the job's own checks.
         let job = ApplyJob::begin(&self.store, &request)
             .await
-            .map_err(refusal)?;
+            .map_err(|e| match e {
+                SyncError::Store(e) => missing(run_id, e),
+                e => refusal(e),
+            })?;
         let total = match self.store.count_pending(run_id).await {
             Ok(total) => total,
             Err(e) => {
