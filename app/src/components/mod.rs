@@ -3,6 +3,7 @@
 pub mod badge;
 pub mod confirm_dialog;
 pub mod layout;
+pub mod pager;
 pub mod plan_table;
 pub mod sync_progress;
 pub mod text_field;

@@ -3,6 +3,7 @@
 
 use crate::api::sync::{get_run, list_runs};
 use crate::components::badge::RunStateBadge;
+use crate::components::pager::LinkPager;
 use crate::components::plan_table::PlanTabs;
 use crate::components::sync_progress::CountList;
 use crate::domain::format::{format_count, format_timestamp};
@@ -122,19 +123,7 @@ fn RunTable(runs: Page<RunSummary>) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </div>
-        <nav class="pager" aria-label="Pages">
-            <span class="muted">{format!("{} runs", format_count(runs.total))}</span>
-            <div class="row">
-                {match previous {
-                    Some(href) => view! { <a class="button" href=href rel="prev">"Previous"</a> }.into_any(),
-                    None => view! { <span class="button disabled" aria-disabled="true">"Previous"</span> }.into_any(),
-                }}
-                {match next {
-                    Some(href) => view! { <a class="button" href=href rel="next">"Next"</a> }.into_any(),
-                    None => view! { <span class="button disabled" aria-disabled="true">"Next"</span> }.into_any(),
-                }}
-            </div>
-        </nav>
+        <LinkPager summary=format!("{} runs", format_count(runs.total)) previous=previous next=next/>
     }
     .into_any()
 }

@@ -2,6 +2,7 @@
 
 use crate::api::users::{SetUserStatus, list_users};
 use crate::components::badge::{SourceBadge, StatusBadge};
+use crate::components::pager::LinkPager;
 use crate::components::toast::Toast;
 use crate::domain::format::{format_count, format_timestamp};
 use crate::domain::paging::Page;
@@ -157,19 +158,7 @@ fn UserTable(
                 <tbody>{rows}</tbody>
             </table>
         </div>
-        <nav class="pager" aria-label="Pages">
-            <span class="muted">{summary}</span>
-            <div class="row">
-                {match previous {
-                    Some(href) => view! { <a class="button" href=href rel="prev">"Previous"</a> }.into_any(),
-                    None => view! { <span class="button disabled" aria-disabled="true">"Previous"</span> }.into_any(),
-                }}
-                {match next {
-                    Some(href) => view! { <a class="button" href=href rel="next">"Next"</a> }.into_any(),
-                    None => view! { <span class="button disabled" aria-disabled="true">"Next"</span> }.into_any(),
-                }}
-            </div>
-        </nav>
+        <LinkPager summary=summary previous=previous next=next/>
     }
     .into_any()
 }
