@@ -4,6 +4,10 @@ import { defineConfig } from "@playwright/test";
 // started here on its own port with a fresh database and a known admin.
 const port = process.env.E2E_PORT ?? "3900";
 export const baseURL = `http://127.0.0.1:${port}`;
+// A second server, never in demo mode, for the connection settings: its
+// "Microsoft" is the first server's simulated tenant.
+const connectionPort = String(Number(port) + 1);
+export const connectionURL = `http://127.0.0.1:${connectionPort}`;
 export const admin = {
   email: process.env.E2E_ADMIN_EMAIL ?? "admin@example.com",
   password: process.env.E2E_ADMIN_PASSWORD ?? "end-to-end-secret-42",
@@ -37,21 +41,43 @@ export default defineConfig({
     },
   },
   projects: [{ name: "chromium" }],
-  webServer: {
-    command: "target/release/server",
-    cwd: "..",
-    url: `${baseURL}/api/health`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: "target/site",
-      DATABASE_URL: "sqlite://target/e2e/dirsync.db",
-      ADMIN_EMAIL: admin.email,
-      ADMIN_PASSWORD: admin.password,
-      RUST_LOG: "warn",
+  webServer: [
+    {
+      command: "target/release/server",
+      cwd: "..",
+      url: `${baseURL}/api/health`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+        LEPTOS_SITE_ROOT: "target/site",
+        DATABASE_URL: "sqlite://target/e2e/demo/dirsync.db",
+        ADMIN_EMAIL: admin.email,
+        ADMIN_PASSWORD: admin.password,
+        RUST_LOG: "warn",
+      },
     },
-  },
+    {
+      command: "target/release/server",
+      cwd: "..",
+      url: `${connectionURL}/api/health`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        LEPTOS_SITE_ADDR: `127.0.0.1:${connectionPort}`,
+        LEPTOS_SITE_ROOT: "target/site",
+        DATABASE_URL: "sqlite://target/e2e/connection/dirsync.db",
+        ADMIN_EMAIL: admin.email,
+        ADMIN_PASSWORD: admin.password,
+        DIRSYNC_DEMO: "0",
+        AZURE_AUTHORITY_HOST: `${baseURL}/graph-sim`,
+        GRAPH_BASE_URL: `${baseURL}/graph-sim`,
+        RUST_LOG: "warn",
+      },
+    },
+  ],
 });

@@ -3,6 +3,9 @@
 //! server functions reach them through Leptos context, via [`Services`].
 
 use crate::domain::admin::Admin;
+use crate::domain::connection::{
+    ConnectionInput, ConnectionSettings, ConnectionTest, FieldProblem,
+};
 use crate::domain::paging::{Page, UserQuery};
 use crate::domain::settings::SyncSettings;
 use crate::domain::sync::SyncOptions;
@@ -126,6 +129,37 @@ pub trait SettingsStore: Send + Sync {
     ) -> Result<Vec<String>, StoreError>;
 }
 
+/// Why a connection change was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectionFailure {
+    /// Fields to correct, each with its message.
+    #[error("please correct the highlighted fields")]
+    Invalid(Vec<FieldProblem>),
+    /// Something the admin can act on (the demo is forced on, say).
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The Azure AD connection: what the Settings page shows of it, saving it,
+/// and Test connection. Secrets go in, never out.
+#[async_trait]
+pub trait AzureConnection: Send + Sync {
+    async fn connection_settings(&self) -> Result<ConnectionSettings, StoreError>;
+    /// Validates and saves; returns what changed (none when nothing did).
+    async fn save_connection(
+        &self,
+        admin: &str,
+        input: &ConnectionInput,
+    ) -> Result<Vec<String>, ConnectionFailure>;
+    /// Forgets the saved connection; returns what changed.
+    async fn remove_connection(&self, admin: &str) -> Result<Vec<String>, ConnectionFailure>;
+    /// Signs in with the connection in use and reads one page of users and
+    /// of groups.
+    async fn test_connection(&self) -> Result<ConnectionTest, StoreError>;
+}
+
 /// Everything the server functions reach, provided once as Leptos context.
 #[derive(Clone)]
 pub struct Services {
@@ -133,6 +167,7 @@ pub struct Services {
     pub auth: Arc<dyn AdminAuth>,
     pub sync: Arc<dyn SyncJobs>,
     pub settings: Arc<dyn SettingsStore>,
+    pub connection: Arc<dyn AzureConnection>,
 }
 
 /// The name of the session cookie.

@@ -1,4 +1,5 @@
 import { expect, type APIRequestContext } from "@playwright/test";
+import { baseURL } from "../playwright.config";
 
 /**
  * The demo tenant, driven through the emulator's control API
@@ -20,7 +21,8 @@ export type SimUser = {
 
 export type SimGroup = { id: string; displayName: string; members: string[] };
 
-const SIM = "/graph-sim/_sim";
+// Absolute: the connection spec's pages are served by the second server.
+const SIM = `${baseURL}/graph-sim/_sim`;
 
 /** A GUID made from a number, unique per test run. */
 export function guid(n: number, stamp: number): string {
@@ -68,4 +70,13 @@ export async function changeUser(request: APIRequestContext, id: string, changes
 export async function setFaults(request: APIRequestContext, faults: Record<string, unknown>) {
   const response = await request.put(`${SIM}/faults`, { data: faults });
   expect(response.ok()).toBeTruthy();
+}
+
+/** The app registration the simulated tenant accepts. */
+export type Registration = { tenantId: string; clientId: string; clientSecret: string; appDisplayName: string };
+
+export async function registration(request: APIRequestContext): Promise<Registration> {
+  const response = await request.get(`${SIM}/registration`);
+  expect(response.ok()).toBeTruthy();
+  return response.json();
 }

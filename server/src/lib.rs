@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod graph;
 pub mod graph_sim;
+pub mod secrets;
 pub mod store;
 pub mod sync;
 pub mod web;
@@ -32,11 +33,13 @@ pub fn build_router(
     import: sync::ImportService,
 ) -> axum::Router {
     let progress = import.hub();
+    let connection: Arc<dyn app::services::AzureConnection> = import.connections();
     let services = Services {
         users: Arc::new(store.clone()),
         auth: Arc::new(AuthService::new(store.clone(), throttle)),
         sync: Arc::new(import),
         settings: Arc::new(store.clone()),
+        connection,
     };
     web::router(web::AppState {
         leptos_options,

@@ -2,12 +2,16 @@
 //! make sure an admin exists, serve until Ctrl-C or SIGTERM.
 
 use anyhow::Context;
+use app::domain::connection::DemoMode;
+use secrecy::ExposeSecret;
 use server::bootstrap::{FirstAdmin, ensure_first_admin};
 use server::config::Config;
 use server::graph_sim::GraphSim;
 use server::graph_sim::generate::generate;
+use server::secrets::{KeySource, SecretBox};
 use server::store::Store;
-use server::sync::{Connection, ImportService};
+use server::sync::{ConnectionService, DemoTenant, ImportService};
+use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -68,18 +72,44 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {addr}"))?;
     let local_addr = listener.local_addr()?;
-    let demo = config.demo.then(|| {
+    // The simulation is served whenever the demo may be used: forced, or
+    // until a connection is configured (which the environment may already do).
+    let serve_demo = match config.demo {
+        DemoMode::Forced => true,
+        DemoMode::UntilConfigured => !config.azure.is_complete(),
+        DemoMode::Off => false,
+    };
+    let demo = serve_demo.then(|| {
         GraphSim::new(
             generate(DEMO_USERS, DEMO_GROUPS, DEMO_SEED),
             DEMO_SEED,
             server::DEMO_GRAPH_PREFIX,
         )
     });
-    let connection = match &demo {
-        Some(sim) => Connection::demo(sim.clone(), local_addr),
-        None => Connection::from_config(&config),
-    };
-    let import = ImportService::new(store.clone(), Default::default(), connection.clone());
+    let (secrets, key_source) = SecretBox::load(
+        config.secret_key.as_ref().map(|k| k.expose_secret()),
+        &config.data_dir(),
+    )
+    .context("loading the key that encrypts saved secrets")?;
+    match key_source {
+        KeySource::Environment => tracing::info!("secrets at rest use DIRSYNC_SECRET_KEY"),
+        KeySource::File(path) => {
+            tracing::info!(path = %path.display(), "secrets at rest use the key file")
+        }
+        KeySource::Generated(path) => tracing::info!(
+            path = %path.display(),
+            "generated the key that encrypts saved secrets; back it up with the database"
+        ),
+    }
+    let connections = Arc::new(ConnectionService::new(
+        store.clone(),
+        secrets,
+        config.azure.clone(),
+        config.demo,
+        demo.as_ref()
+            .map(|sim| DemoTenant::new(sim.clone(), local_addr)),
+    ));
+    let import = ImportService::new(store.clone(), Default::default(), connections.clone());
     let router = server::build_router(
         store.clone(),
         leptos_options,
@@ -89,7 +119,7 @@ async fn main() -> anyhow::Result<()> {
     );
 
     tracing::info!("dirsync is listening on http://{local_addr}");
-    spawn_connection_check(connection);
+    spawn_connection_check(connections);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -102,22 +132,19 @@ const DEMO_USERS: usize = 500;
 const DEMO_GROUPS: usize = 12;
 const DEMO_SEED: u64 = 2026;
 
-/// Reads the first page of users once through the real Graph client at
-/// start, so the log shows at once whether the connection works.
-fn spawn_connection_check(connection: Connection) {
+/// Signs in once at start, so the log shows at once whether the connection
+/// works.
+fn spawn_connection_check(connections: Arc<ConnectionService>) {
     tokio::spawn(async move {
-        let client = match connection.client() {
-            Ok(Some(c)) => c,
-            Ok(None) => {
-                return tracing::warn!(
-                    "no Azure AD connection is configured (AZURE_* or DIRSYNC_DEMO=1)"
-                );
-            }
-            Err(e) => {
-                return tracing::warn!(error = %e, "the Azure AD connection check could not start");
-            }
+        let connection = match connections.current().await {
+            Ok(connection) => connection,
+            Err(e) => return tracing::warn!(error = %e, "could not read the Azure AD connection"),
         };
         let what = connection.status().describe();
+        let client = match connection.client(Default::default()) {
+            Ok(client) => client,
+            Err(message) => return tracing::warn!("{message}"),
+        };
         match client.check_permissions().await {
             Ok(report) => tracing::info!(connection = %what, ?report, "Azure AD connection works"),
             Err(e) => {

@@ -7,119 +7,16 @@ use app::api::AppError;
 use app::domain::paging::Page;
 use app::domain::user::LocalUser;
 use app::domain::user_input::UserField;
-use leptos::prelude::LeptosOptions;
+use common::app::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, app_error, encode, spawn_app, spawn_app_with,
+};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use secrecy::SecretString;
-use server::auth::ThrottlePolicy;
-use server::bootstrap::ensure_first_admin;
 use server::web::PUBLIC_SERVER_FNS;
 use std::time::Duration;
 
-const ADMIN_EMAIL: &str = "admin@example.com";
-const ADMIN_PASSWORD: &str = "correct horse battery";
-
-struct TestApp {
-    base: String,
-    http: reqwest::Client,
-    db: common::TestDb,
-    progress: std::sync::Arc<server::sync::ProgressHub>,
-}
-
-async fn spawn_app() -> TestApp {
-    spawn_app_with(None).await
-}
-
-async fn spawn_app_with(demo: Option<server::graph_sim::GraphSim>) -> TestApp {
-    let db = common::sqlite().await;
-    ensure_first_admin(
-        &db.store,
-        Some(ADMIN_EMAIL),
-        Some(&SecretString::from(ADMIN_PASSWORD)),
-    )
-    .await
-    .unwrap();
-    let options = LeptosOptions::builder()
-        .output_name("dirsync")
-        .site_root("target/site")
-        .build();
-    let throttle = ThrottlePolicy {
-        free_failures: 3,
-        first_delay: Duration::from_secs(30),
-        max_delay: Duration::from_secs(60),
-        forget_after: Duration::from_secs(60),
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let base = format!("http://{addr}");
-    let progress = std::sync::Arc::new(server::sync::ProgressHub::new());
-    let connection = match &demo {
-        Some(sim) => server::sync::Connection::demo(sim.clone(), addr),
-        None => server::sync::Connection::None,
-    };
-    let import = server::sync::ImportService::new(db.store.clone(), progress.clone(), connection);
-    let router = server::build_router(db.store.clone(), options, throttle, demo, import);
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    TestApp {
-        base,
-        http,
-        db,
-        progress,
-    }
-}
-
 impl TestApp {
-    async fn sign_in(
-        &self,
-        email: &str,
-        password: &str,
-        headers: &[(&str, &str)],
-    ) -> reqwest::Response {
-        let mut request = self
-            .http
-            .post(format!("{}/api/sign_in", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!(
-                "email={}&password={}",
-                encode(email),
-                encode(password)
-            ));
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        request.send().await.unwrap()
-    }
-
-    /// Signs in and returns the `Cookie` header value for the session.
-    async fn session_cookie(&self) -> String {
-        let response = self.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD, &[]).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        let set_cookie = response
-            .headers()
-            .get(SET_COOKIE)
-            .unwrap()
-            .to_str()
-            .unwrap();
-        set_cookie.split(';').next().unwrap().to_owned()
-    }
-
-    async fn call_json(
-        &self,
-        path: &str,
-        cookie: Option<&str>,
-        body: serde_json::Value,
-    ) -> reqwest::Response {
-        let mut request = self.http.post(format!("{}{path}", self.base)).json(&body);
-        if let Some(cookie) = cookie {
-            request = request.header(COOKIE, cookie);
-        }
-        request.send().await.unwrap()
-    }
-
     async fn list_users(&self, cookie: &str, search: &str) -> Page<LocalUser> {
         let response = self
             .http
@@ -133,20 +30,6 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::OK);
         response.json().await.unwrap()
     }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-async fn app_error(response: reqwest::Response) -> AppError {
-    let text = response.text().await.unwrap();
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not an AppError ({e}): {text}"))
 }
 
 #[tokio::test]
@@ -551,31 +434,6 @@ async fn the_progress_stream_sends_the_state_first_then_updates_and_refuses_anon
 }
 
 impl TestApp {
-    /// Calls a server function with a form-encoded body; returns the status
-    /// and the JSON answer.
-    async fn call_form(
-        &self,
-        path: &str,
-        cookie: &str,
-        body: &str,
-    ) -> (StatusCode, serde_json::Value) {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header(COOKIE, cookie)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.to_owned())
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-        )
-    }
-
     async fn events(&self, cookie: &str) -> EventReader {
         let response = self
             .http
@@ -885,7 +743,8 @@ async fn saved_sync_options_are_recorded_and_the_next_preview_uses_them() {
 
 #[tokio::test]
 async fn without_a_connection_an_import_says_what_to_configure() {
-    use app::domain::sync::view::{ConnectionStatus, ImportOverview};
+    use app::domain::connection::ConnectionStatus;
+    use app::domain::sync::view::ImportOverview;
     let app = spawn_app().await;
     let cookie = app.session_cookie().await;
     let (_, overview) = app.call_form("/api/sync_overview", &cookie, "").await;
@@ -897,7 +756,7 @@ async fn without_a_connection_an_import_says_what_to_configure() {
         refusal["Refused"]
             .as_str()
             .unwrap()
-            .contains("Set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET"),
+            .contains("under Settings > Azure AD connection"),
         "{refusal}"
     );
     let (_, runs) = app.call_form("/api/list_runs", &cookie, "page=1").await;

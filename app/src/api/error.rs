@@ -1,6 +1,7 @@
 //! The one error type the browser receives from a server function: a message
 //! an admin can act on, never internals.
 
+use crate::domain::connection::{ConnectionField, FieldProblem};
 use crate::domain::user_input::FieldError;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -21,6 +22,9 @@ pub enum AppError {
     /// A sync request the admin can act on: the text says how.
     #[error("{0}")]
     Refused(String),
+    /// Connection fields to correct, each with its message.
+    #[error("Please correct the highlighted fields.")]
+    InvalidConnection(Vec<FieldProblem>),
     /// A setting that cannot be saved, and why.
     #[error("{0}")]
     InvalidSetting(String),
@@ -43,10 +47,35 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// The message for one connection field, when this is its validation error.
+    pub fn connection_problem(&self, field: ConnectionField) -> Option<String> {
+        match self {
+            Self::InvalidConnection(problems) => problems
+                .iter()
+                .find(|p| p.field == field)
+                .map(|p| p.message.clone()),
+            _ => None,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // A request the server function cannot decode is the caller's
+        // mistake: 400, not the 500 Leptos answers by default.
+        #[cfg(feature = "ssr")]
+        if matches!(
+            value,
+            ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::Deserialization(_)
+                | ServerFnErrorErr::MissingArg(_)
+        ) && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        {
+            response.set_status(http::StatusCode::BAD_REQUEST);
+        }
         Self::ServerFn(value)
     }
 }
@@ -66,6 +95,18 @@ impl From<crate::services::StoreError> for AppError {
                 tracing::error!(%detail, "database error in a server function");
                 Self::Internal
             }
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::services::ConnectionFailure> for AppError {
+    fn from(error: crate::services::ConnectionFailure) -> Self {
+        use crate::services::ConnectionFailure;
+        match error {
+            ConnectionFailure::Invalid(problems) => Self::InvalidConnection(problems),
+            ConnectionFailure::Refused(message) => Self::Refused(message),
+            ConnectionFailure::Store(e) => e.into(),
         }
     }
 }

@@ -38,7 +38,9 @@ pub fn status_of(error: &AppError) -> StatusCode {
     match error {
         AppError::NotSignedIn | AppError::WrongCredentials => StatusCode::UNAUTHORIZED,
         AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Invalid(_) | AppError::InvalidSetting(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Invalid(_) | AppError::InvalidSetting(_) | AppError::InvalidConnection(_) => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Refused(_) => StatusCode::CONFLICT,
         AppError::Internal | AppError::ServerFn(_) => StatusCode::INTERNAL_SERVER_ERROR,

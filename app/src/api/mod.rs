@@ -3,6 +3,7 @@
 //! Each is thin: check the admin, validate, call a port, map the error.
 
 pub mod auth;
+pub mod connection;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod guard;

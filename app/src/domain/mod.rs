@@ -2,6 +2,7 @@
 //! Most unit tests live here.
 
 pub mod admin;
+pub mod connection;
 pub mod directory;
 pub mod email;
 pub mod format;

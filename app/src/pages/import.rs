@@ -12,11 +12,10 @@ use crate::components::plan_table::PlanTabs;
 use crate::components::sync_progress::{
     CountList, ProgressBar, applying_text, fetching_text, use_sync_progress,
 };
+use crate::domain::connection::ConnectionStatus;
 use crate::domain::format::{format_count, format_timestamp};
 use crate::domain::sync::progress::ProgressEvent;
-use crate::domain::sync::view::{
-    ConnectionStatus, ExcludedCounts, ImportOverview, PreviewSummary, RunSummary,
-};
+use crate::domain::sync::view::{ExcludedCounts, ImportOverview, PreviewSummary, RunSummary};
 use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -165,8 +164,8 @@ fn ConnectionLine(connection: ConnectionStatus) -> impl IntoView {
             <div class="banner banner-warning" role="note">
                 <p>
                     "No Azure AD connection is configured, so there is nothing to import from. "
-                    "Register an app in Azure AD, then give dirsync its tenant ID, client ID and client secret "
-                    "(AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET), or try the simulated tenant with DIRSYNC_DEMO=1."
+                    "Register an app in Azure AD, then enter its tenant ID, client ID and client secret "
+                    "under Settings > Azure AD connection."
                 </p>
                 <a class="button" href="/settings">"Open Settings"</a>
             </div>
@@ -183,7 +182,7 @@ fn ConnectionLine(connection: ConnectionStatus) -> impl IntoView {
         ConnectionStatus::Tenant { from_environment, .. } => view! {
             <p>"Connected to "<strong>{connection.describe()}</strong></p>
             {from_environment.then(|| view! {
-                <p class="muted small">"From the server's environment (AZURE_TENANT_ID, AZURE_CLIENT_ID)."</p>
+                <p class="muted small">"Partly or wholly from the server's environment (AZURE_*); see Settings."</p>
             })}
         }
         .into_any(),

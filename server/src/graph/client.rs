@@ -390,6 +390,29 @@ impl GraphClient {
         .await
     }
 
+    /// How many users the directory holds: one page of one user, with
+    /// `$count`. Test connection uses it to prove the app can read them.
+    pub async fn count_users(&self) -> Result<Option<u64>, GraphError> {
+        self.count("users", "User.Read.All").await
+    }
+
+    /// How many groups the directory holds, read the same way.
+    pub async fn count_groups(&self) -> Result<Option<u64>, GraphError> {
+        self.count("groups", "Group.Read.All").await
+    }
+
+    async fn count(
+        &self,
+        collection: &str,
+        permission: &'static str,
+    ) -> Result<Option<u64>, GraphError> {
+        let url = self
+            .endpoints
+            .v1(&format!("{collection}?$select=id&$top=1&$count=true"));
+        let page: PageJson<serde::de::IgnoredAny> = self.get_json(&url, permission, true).await?;
+        Ok(page.count)
+    }
+
     /// The ids of a group's user members, direct or transitive (nested
     /// groups flattened). Devices, contacts, service principals and groups
     /// are left out by their `@odata.type`.

@@ -2,21 +2,16 @@
 //! (graph-api.md §1.1). `AZURE_AUTHORITY_HOST` and `GRAPH_BASE_URL` override
 //! them, which is also how the client is pointed at the emulator.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
+pub use app::domain::connection::Cloud;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum Cloud {
-    #[default]
-    Global,
-    UsGovernment,
-    China,
+/// Each cloud's sign-in host and Graph root.
+pub trait CloudHosts {
+    fn authority_host(self) -> &'static str;
+    fn graph_root(self) -> &'static str;
 }
 
-impl Cloud {
-    pub const ALL: [Cloud; 3] = [Cloud::Global, Cloud::UsGovernment, Cloud::China];
-
-    pub fn authority_host(self) -> &'static str {
+impl CloudHosts for Cloud {
+    fn authority_host(self) -> &'static str {
         match self {
             Self::Global => "https://login.microsoftonline.com",
             Self::UsGovernment => "https://login.microsoftonline.us",
@@ -26,47 +21,12 @@ impl Cloud {
         }
     }
 
-    pub fn graph_root(self) -> &'static str {
+    fn graph_root(self) -> &'static str {
         match self {
             Self::Global => "https://graph.microsoft.com",
             Self::UsGovernment => "https://graph.microsoft.us",
             Self::China => "https://microsoftgraph.chinacloudapi.cn",
         }
-    }
-
-    /// The stored name, also accepted from configuration.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Global => "global",
-            Self::UsGovernment => "us_government",
-            Self::China => "china",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        match value
-            .trim()
-            .to_ascii_lowercase()
-            .replace(['-', ' '], "_")
-            .as_str()
-        {
-            "global" | "public" | "azurepubliccloud" => Some(Self::Global),
-            "us_government" | "usgov" | "gcc_high" | "azureusgovernment" => {
-                Some(Self::UsGovernment)
-            }
-            "china" | "azurechinacloud" => Some(Self::China),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Cloud {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Global => "Global",
-            Self::UsGovernment => "US Government",
-            Self::China => "China (21Vianet)",
-        })
     }
 }
 
@@ -134,11 +94,6 @@ mod tests {
             china.v1("users"),
             "https://microsoftgraph.chinacloudapi.cn/v1.0/users"
         );
-        for cloud in Cloud::ALL {
-            assert_eq!(Cloud::parse(cloud.as_str()), Some(cloud));
-        }
-        assert_eq!(Cloud::parse("US Government"), Some(Cloud::UsGovernment));
-        assert_eq!(Cloud::parse("mars"), None);
     }
 
     #[test]

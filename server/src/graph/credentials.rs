@@ -1,4 +1,5 @@
-//! The app registration: tenant, client id and the client secret. The secret
+//! The app registration: tenant, client id and the client secret, from the
+//! Settings page or the `AZURE_*` variables (see `sync/connection.rs`). The secret
 //! is a `SecretString`: its `Debug` prints `[REDACTED]`, and it is exposed
 //! only to build the token request's form body.
 
@@ -10,24 +11,6 @@ pub struct Credentials {
     pub tenant_id: String,
     pub client_id: String,
     pub client_secret: SecretString,
-}
-
-impl Credentials {
-    /// From `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` and `AZURE_CLIENT_SECRET`,
-    /// when all three are set.
-    pub fn from_env() -> Option<Self> {
-        let var = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        Some(Self {
-            tenant_id: var("AZURE_TENANT_ID")?,
-            client_id: var("AZURE_CLIENT_ID")?,
-            client_secret: SecretString::from(var("AZURE_CLIENT_SECRET")?),
-        })
-    }
 }
 
 #[cfg(test)]

@@ -81,7 +81,8 @@ impl fmt::Display for GraphError {
             ),
             Self::SignIn(SignInFailure::ExpiredSecret) => f.write_str(
                 "The client secret has expired (AADSTS7000222). Create a new secret under App registrations > \
-                 your app > Certificates & secrets, and save its Value in Settings.",
+                 your app > Certificates & secrets, and enter its Value as the Client secret under Settings > \
+                 Azure AD connection.",
             ),
             Self::SignIn(SignInFailure::TenantNotFound { tenant }) => write!(
                 f,

@@ -10,7 +10,7 @@ mod permissions;
 mod retry;
 
 pub use client::{FetchProgress, GraphClient};
-pub use cloud::{Cloud, Endpoints};
+pub use cloud::{Cloud, CloudHosts, Endpoints};
 pub use credentials::Credentials;
 pub use error::{GraphError, SignInFailure};
 pub use model::{GROUP_SELECT, MAX_PAGE_SIZE, USER_SELECT};

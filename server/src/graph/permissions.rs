@@ -7,9 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
-/// The application permissions dirsync asks for, in the order shown.
-pub const REQUIRED_PERMISSIONS: [&str; 3] =
-    ["User.Read.All", "Group.Read.All", "Directory.Read.All"];
+pub use app::domain::connection::report::REQUIRED_PERMISSIONS;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PermissionReport {

@@ -5,6 +5,7 @@
 //! driver. Migrations are per engine, with the same version numbers.
 
 mod admins;
+mod connection;
 mod sessions;
 mod settings;
 mod sync_apply;
@@ -19,6 +20,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use admins::AdminRecord;
+pub use connection::SavedConnection;
 pub use sync_apply::{Outcome, PendingRow};
 pub use sync_runs::{LockHolder, RunRecord};
 pub use sync_views::StoredPlanRow;

@@ -5,6 +5,8 @@ use app::domain::settings::{GroupChoice, SettingsChange, SyncSettings};
 use app::domain::sync::SyncOptions;
 use app::services::{SettingsStore, StoreError};
 use async_trait::async_trait;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 const SYNC_OPTIONS: &str = "sync_options";
 /// Changes the Settings page lists.
@@ -13,16 +15,74 @@ const CHANGES_SHOWN: i64 = 20;
 impl Store {
     /// The saved sync options, or the defaults before anyone saved any.
     pub async fn sync_options(&self) -> Result<SyncOptions, StoreError> {
+        Ok(self.setting(SYNC_OPTIONS).await?.unwrap_or_default())
+    }
+
+    /// One setting's saved value; `None` before anyone saved it.
+    pub(super) async fn setting<T: DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
         let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
-            .bind(SYNC_OPTIONS)
+            .bind(key)
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
-        match row {
-            None => Ok(SyncOptions::default()),
-            Some((json,)) => serde_json::from_str(&json)
-                .map_err(|e| StoreError::Database(format!("unreadable sync options: {e}"))),
+        row.map(|(json,)| {
+            serde_json::from_str(&json)
+                .map_err(|e| StoreError::Database(format!("unreadable setting {key}: {e}")))
+        })
+        .transpose()
+    }
+
+    /// Saves one setting (or removes it, with `None`) together with the
+    /// record of its `changes`, in one transaction.
+    pub(super) async fn save_setting<T: Serialize>(
+        &self,
+        key: &str,
+        value: Option<&T>,
+        admin: &str,
+        changes: &[String],
+    ) -> Result<(), StoreError> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        match value {
+            Some(value) => {
+                let json = serde_json::to_string(value)
+                    .map_err(|e| StoreError::Database(format!("setting {key}: {e}")))?;
+                sqlx::query(
+                    "INSERT INTO settings (key, value, updated_at, updated_by) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, \
+                     updated_by = excluded.updated_by",
+                )
+                .bind(key)
+                .bind(&json)
+                .bind(now)
+                .bind(admin)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            }
+            None => {
+                sqlx::query("DELETE FROM settings WHERE key = $1")
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+            }
         }
+        for summary in changes {
+            sqlx::query(
+                "INSERT INTO settings_changes (changed_at, changed_by, summary) VALUES ($1, $2, $3)",
+            )
+            .bind(now)
+            .bind(admin)
+            .bind(summary)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
     }
 
     async fn directory_group_choices(&self) -> Result<Vec<GroupChoice>, StoreError> {
@@ -76,34 +136,8 @@ impl SettingsStore for Store {
         if changes.is_empty() {
             return Ok(changes);
         }
-        let now = now_millis();
-        let json = serde_json::to_string(options)
-            .map_err(|e| StoreError::Database(format!("sync options: {e}")))?;
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        sqlx::query(
-            "INSERT INTO settings (key, value, updated_at, updated_by) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, \
-             updated_by = excluded.updated_by",
-        )
-        .bind(SYNC_OPTIONS)
-        .bind(&json)
-        .bind(now)
-        .bind(admin)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        for summary in &changes {
-            sqlx::query(
-                "INSERT INTO settings_changes (changed_at, changed_by, summary) VALUES ($1, $2, $3)",
-            )
-            .bind(now)
-            .bind(admin)
-            .bind(summary)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        }
-        tx.commit().await.map_err(db_error)?;
+        self.save_setting(SYNC_OPTIONS, Some(options), admin, &changes)
+            .await?;
         Ok(changes)
     }
 }

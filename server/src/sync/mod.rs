@@ -10,6 +10,6 @@ pub mod preview;
 pub mod progress;
 pub mod service;
 
-pub use connection::Connection;
+pub use connection::{Connection, ConnectionService, DemoTenant};
 pub use progress::ProgressHub;
 pub use service::ImportService;

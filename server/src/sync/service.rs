@@ -3,10 +3,11 @@
 //! background; the pages read stored plans one page at a time.
 
 use super::apply::{ApplyJob, ApplyRequest, check_applicable, safety_reasons};
-use super::connection::{Connection, NOT_CONFIGURED};
+use super::connection::ConnectionService;
 use super::history::{run_options, run_summary};
 use super::preview::{PreviewJob, SyncError};
 use super::progress::ProgressHub;
+use crate::graph::RetryPolicy;
 use crate::store::{RunRecord, Store, StoredPlanRow};
 use app::domain::paging::{PAGE_SIZE, Page, UserQuery};
 use app::domain::sync::progress::{BucketCounts, ProgressEvent};
@@ -26,22 +27,27 @@ type RunningFetch = Arc<Mutex<Option<(i64, Arc<Notify>)>>>;
 pub struct ImportService {
     store: Store,
     hub: Arc<ProgressHub>,
-    connection: Connection,
+    connections: Arc<ConnectionService>,
     fetch: RunningFetch,
 }
 
 impl ImportService {
-    pub fn new(store: Store, hub: Arc<ProgressHub>, connection: Connection) -> Self {
+    pub fn new(store: Store, hub: Arc<ProgressHub>, connections: Arc<ConnectionService>) -> Self {
         Self {
             store,
             hub,
-            connection,
+            connections,
             fetch: Arc::default(),
         }
     }
 
     pub fn hub(&self) -> Arc<ProgressHub> {
         self.hub.clone()
+    }
+
+    /// The connection settings this service reads each preview from.
+    pub fn connections(&self) -> Arc<ConnectionService> {
+        self.connections.clone()
     }
 
     async fn load_run(&self, run_id: i64) -> Result<RunRecord, SyncFailure> {
@@ -104,7 +110,7 @@ impl SyncJobs for ImportService {
         let last = self.store.newest_run(None).await?;
         let interrupted = self.store.newest_run(Some("interrupted")).await?;
         Ok(ImportOverview {
-            connection: self.connection.status(),
+            connection: self.connections.current().await?.status(),
             progress: self.hub.current(),
             open_preview: last
                 .as_ref()
@@ -116,11 +122,13 @@ impl SyncJobs for ImportService {
     }
 
     async fn start_preview(&self, admin: &str) -> Result<i64, SyncFailure> {
-        let client = match self.connection.client() {
-            Ok(Some(client)) => client,
-            Ok(None) => return Err(SyncFailure::Refused(NOT_CONFIGURED.to_owned())),
-            Err(e) => return Err(SyncFailure::Refused(e.to_string())),
-        };
+        // The connection as saved when the preview starts.
+        let client = self
+            .connections
+            .current()
+            .await?
+            .client(RetryPolicy::default())
+            .map_err(SyncFailure::Refused)?;
         // The options saved in Settings when the preview starts; the run
         // records them.
         let options = self.store.sync_options().await?;

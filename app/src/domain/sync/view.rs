@@ -368,38 +368,10 @@ impl PreviewSummary {
     }
 }
 
-/// Where a sync reads the directory from, for the Import page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ConnectionStatus {
-    /// The emulator's tenant, served by this process.
-    Demo,
-    /// A real tenant: its id and the cloud, and where the values come from.
-    Tenant {
-        tenant_id: String,
-        cloud: String,
-        from_environment: bool,
-    },
-    /// Nothing to connect to; the text says what to configure.
-    NotConfigured,
-}
-
-impl ConnectionStatus {
-    /// "Demo tenant (simulated)", or the tenant and cloud.
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Demo => "Demo tenant (simulated)".to_owned(),
-            Self::Tenant {
-                tenant_id, cloud, ..
-            } => format!("Tenant {tenant_id} ({cloud})"),
-            Self::NotConfigured => "Not configured".to_owned(),
-        }
-    }
-}
-
 /// Everything the Import page needs when it opens.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportOverview {
-    pub connection: ConnectionStatus,
+    pub connection: crate::domain::connection::ConnectionStatus,
     /// The sync's state now, so the page renders it before the event
     /// stream connects.
     pub progress: super::progress::ProgressEvent,

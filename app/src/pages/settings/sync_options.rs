@@ -1,86 +1,16 @@
-//! Settings: the Azure AD connection in use, the sync options the next
-//! preview uses (overwrite behavior, scope, safety threshold), and the
-//! record of who changed what.
+//! Settings > Sync options: what the next preview does (overwrite behavior,
+//! who is in scope, the deactivation safety threshold).
 
-use crate::api::settings::{SaveSyncOptions, load_sync_settings};
-use crate::api::sync::sync_overview;
-use crate::components::toast::Toast;
-use crate::domain::format::format_timestamp;
+use crate::api::settings::SaveSyncOptions;
 use crate::domain::settings::{GroupChoice, SyncSettings};
-use crate::domain::sync::view::ConnectionStatus;
 use crate::domain::sync::{DeactivationThreshold, OverwriteBehavior, SyncOptions};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
-pub fn SettingsPage() -> impl IntoView {
-    let save = ServerAction::<SaveSyncOptions>::new();
-    let settings = Resource::new(move || save.version().get(), |_| load_sync_settings());
-    let overview = Resource::new(|| (), |_| sync_overview());
-    Effect::new(move || {
-        if let Some(Ok(changes)) = save.value().get() {
-            Toast::show(if changes.is_empty() {
-                "Nothing to save: the sync options were already these.".to_owned()
-            } else {
-                "Sync options saved. The next preview uses them.".to_owned()
-            });
-        }
-    });
-
-    view! {
-        <Title text="Settings"/>
-        <div class="page-header">
-            <div>
-                <h1>"Settings"</h1>
-                <p class="muted">"The Azure AD connection and what an import may change."</p>
-            </div>
-        </div>
-        <section class="card" aria-labelledby="connection-heading">
-            <h2 id="connection-heading" class="card-title">"Azure AD connection"</h2>
-            <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    overview.await.map(|o| view! { <ConnectionFacts connection=o.connection/> })
-                        .map_err(|e| e.to_string())
-                })}
-            </Transition>
-        </section>
-        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match settings.await {
-                    Ok(settings) => view! { <SyncOptionsForm settings=settings save=save/> }.into_any(),
-                    Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
-}
-
-#[component]
-fn ConnectionFacts(connection: ConnectionStatus) -> impl IntoView {
-    let source = match &connection {
-        ConnectionStatus::Demo => {
-            "Demo mode: a simulated tenant served by this server. Nothing reaches Microsoft."
-        }
-        ConnectionStatus::Tenant { .. } => {
-            "From the server's environment: AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET."
-        }
-        ConnectionStatus::NotConfigured => {
-            "Not configured: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for the server and restart it."
-        }
-    };
-    view! {
-        <dl class="facts">
-            <div class="fact"><dt>"Connected to"</dt><dd>{connection.describe()}</dd></div>
-            <div class="fact"><dt>"Where the values come from"</dt><dd>{source}</dd></div>
-        </dl>
-        <p class="muted small">
-            "Entering the tenant, client ID and secret on this page, and Test connection, are not built yet; the server reads them from its environment."
-        </p>
-    }
-}
-
-#[component]
-fn SyncOptionsForm(settings: SyncSettings, save: ServerAction<SaveSyncOptions>) -> impl IntoView {
+pub fn SyncOptionsForm(
+    settings: SyncSettings,
+    save: ServerAction<SaveSyncOptions>,
+) -> impl IntoView {
     let saved = settings.options.clone();
     let overwrite = RwSignal::new(saved.overwrite);
     let include_guests = RwSignal::new(saved.include_guests);
@@ -136,20 +66,6 @@ fn SyncOptionsForm(settings: SyncSettings, save: ServerAction<SaveSyncOptions>) 
         }
     })
     .collect_view();
-    let changes = settings
-        .changes
-        .into_iter()
-        .map(|c| {
-            view! {
-                <li>
-                    <span class="muted">{format!("{} · {}", format_timestamp(c.changed_at), c.changed_by)}</span>
-                    " "
-                    {c.summary}
-                </li>
-            }
-        })
-        .collect_view();
-
     view! {
         <form class="card settings-form" aria-labelledby="sync-options-heading" novalidate on:submit=on_submit>
             <h2 id="sync-options-heading" class="card-title">"Sync options"</h2>
@@ -196,10 +112,6 @@ fn SyncOptionsForm(settings: SyncSettings, save: ServerAction<SaveSyncOptions>) 
             })}
             <button type="submit" class="button primary" disabled=move || save.pending().get()>"Save sync options"</button>
         </form>
-        <section class="card" aria-labelledby="changes-heading">
-            <h2 id="changes-heading" class="card-title">"Recent changes"</h2>
-            <ul class="change-log">{changes}</ul>
-        </section>
     }
 }
 

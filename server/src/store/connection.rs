@@ -1,0 +1,54 @@
+//! The Azure AD connection saved on the Settings page: one setting whose
+//! client secret is stored sealed (see `secrets.rs`), never in the clear.
+
+use super::Store;
+use app::domain::connection::Cloud;
+use app::services::StoreError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+const AZURE_CONNECTION: &str = "azure_connection";
+
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedConnection {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub cloud: Cloud,
+    /// The client secret, sealed by the server's key.
+    pub sealed_secret: Option<String>,
+    pub secret_set_at: Option<i64>,
+    pub secret_set_by: Option<String>,
+}
+
+impl fmt::Debug for SavedConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SavedConnection")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("cloud", &self.cloud)
+            .field("secret_set", &self.sealed_secret.is_some())
+            .finish()
+    }
+}
+
+impl Store {
+    pub async fn saved_connection(&self) -> Result<Option<SavedConnection>, StoreError> {
+        self.setting(AZURE_CONNECTION).await
+    }
+
+    /// Saves the connection and the record of what changed.
+    pub async fn save_connection(
+        &self,
+        admin: &str,
+        connection: &SavedConnection,
+        changes: &[String],
+    ) -> Result<(), StoreError> {
+        self.save_setting(AZURE_CONNECTION, Some(connection), admin, changes)
+            .await
+    }
+
+    pub async fn remove_connection(&self, admin: &str, change: &str) -> Result<(), StoreError> {
+        self.save_setting::<SavedConnection>(AZURE_CONNECTION, None, admin, &[change.to_owned()])
+            .await
+    }
+}
