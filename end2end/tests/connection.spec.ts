@@ -74,7 +74,7 @@ test("Test connection reports success, then a wrong or expired secret and missin
   let result = await testConnection(page);
   await expect(result).toContainText(`Connected to tenant ${reg.tenantId} as ${reg.appDisplayName}`);
   for (const permission of ["User.Read.All", "Group.Read.All", "Directory.Read.All"]) {
-    await expect(result.getByRole("listitem").filter({ hasText: permission })).toContainText("Granted");
+    await expect(result.getByRole("list", { name: "Permissions" }).getByRole("listitem").filter({ hasText: permission })).toContainText("Granted");
   }
   await expect(result).toContainText(/Read users: [\d,]+ in the directory/);
 
@@ -97,7 +97,7 @@ test("Test connection reports success, then a wrong or expired secret and missin
   await setFaults(request, { noRoles: true });
   result = await testConnection(page);
   await expect(result).toContainText("admin consent has not been granted");
-  await expect(result.getByRole("listitem").filter({ hasText: "Group.Read.All" })).toContainText("Missing");
+  await expect(result.getByRole("list", { name: "Permissions" }).getByRole("listitem").filter({ hasText: "Group.Read.All" })).toContainText("Missing");
   await expect(result).toContainText('click "Grant admin consent"');
 
   await setFaults(request, {});

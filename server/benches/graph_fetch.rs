@@ -5,8 +5,7 @@
 //!
 //! cargo bench -p server --bench graph_fetch [-- USERS]
 
-use secrecy::SecretString;
-use server::graph::{Cloud, Credentials, Endpoints, GraphClient, RetryPolicy};
+use server::graph::{Cloud, Endpoints, GraphClient, RetryPolicy};
 use server::graph_sim::GraphSim;
 use server::graph_sim::generate::generate;
 use std::time::Instant;
@@ -26,11 +25,7 @@ async fn main() {
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let reg = sim.registration().clone();
     let endpoints = Endpoints::for_cloud(Cloud::Global).with_overrides(Some(&base), Some(&base));
-    let credentials = Credentials {
-        tenant_id: reg.tenant_id.clone(),
-        client_id: reg.client_id.clone(),
-        client_secret: SecretString::from(reg.client_secret.clone()),
-    };
+    let credentials = reg.credentials();
     let client = GraphClient::new(endpoints.clone(), credentials, RetryPolicy::default()).unwrap();
 
     for round in 1..=2 {

@@ -29,12 +29,7 @@ async fn start(tenant: Tenant) -> Sim {
 
 impl Sim {
     fn credentials(&self) -> Credentials {
-        let reg = self.sim.registration();
-        Credentials {
-            tenant_id: reg.tenant_id.clone(),
-            client_id: reg.client_id.clone(),
-            client_secret: SecretString::from(reg.client_secret.clone()),
-        }
+        self.sim.registration().credentials()
     }
 
     fn client_with(&self, credentials: Credentials) -> GraphClient {

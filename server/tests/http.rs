@@ -12,7 +12,6 @@ use common::app::{
 };
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use secrecy::SecretString;
 use server::web::PUBLIC_SERVER_FNS;
 use std::time::Duration;
 
@@ -275,7 +274,7 @@ async fn bad_user_input_is_explained_per_field_and_saves_nothing() {
 
 #[tokio::test]
 async fn demo_mode_serves_a_simulated_tenant_to_the_real_client() {
-    use server::graph::{Cloud, Credentials, Endpoints, GraphClient, RetryPolicy};
+    use server::graph::{Cloud, Endpoints, GraphClient, RetryPolicy};
     use server::graph_sim::{GraphSim, generate::generate};
 
     let sim = GraphSim::new(generate(120, 4, 5), 5, server::DEMO_GRAPH_PREFIX);
@@ -295,12 +294,7 @@ async fn demo_mode_serves_a_simulated_tenant_to_the_real_client() {
     assert_eq!(body["error"]["code"], "InvalidAuthenticationToken");
 
     let root = format!("{}{}", app.base, server::DEMO_GRAPH_PREFIX);
-    let reg = sim.registration();
-    let credentials = Credentials {
-        tenant_id: reg.tenant_id.clone(),
-        client_id: reg.client_id.clone(),
-        client_secret: SecretString::from(reg.client_secret.clone()),
-    };
+    let credentials = sim.registration().credentials();
     let endpoints = Endpoints::for_cloud(Cloud::Global).with_overrides(Some(&root), Some(&root));
     let client = GraphClient::new(endpoints, credentials, RetryPolicy::default()).unwrap();
     let mut users = 0;

@@ -16,6 +16,17 @@ pub struct AppRegistration {
     pub app_display_name: String,
 }
 
+impl AppRegistration {
+    /// The client credentials that sign in as this registration.
+    pub fn credentials(&self) -> crate::graph::Credentials {
+        crate::graph::Credentials {
+            tenant_id: self.tenant_id.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: secrecy::SecretString::from(self.client_secret.clone()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SimUser {

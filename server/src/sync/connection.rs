@@ -58,12 +58,7 @@ impl DemoTenant {
     }
 
     fn credentials(&self) -> Credentials {
-        let reg = self.sim.registration();
-        Credentials {
-            tenant_id: reg.tenant_id.clone(),
-            client_id: reg.client_id.clone(),
-            client_secret: SecretString::from(reg.client_secret.clone()),
-        }
+        self.sim.registration().credentials()
     }
 }
 

@@ -1,7 +1,6 @@
 //! The Graph emulator on port 0, and a client pointed at it with the
 //! registration it accepts.
 
-use secrecy::SecretString;
 use server::graph::{Cloud, Credentials, Endpoints, GraphClient, RetryPolicy};
 use server::graph_sim::GraphSim;
 use server::graph_sim::generate::generate;
@@ -17,12 +16,7 @@ pub async fn serve(sim: &GraphSim) -> String {
 
 /// The registration `sim` accepts, as client credentials.
 pub fn credentials(sim: &GraphSim) -> Credentials {
-    let reg = sim.registration();
-    Credentials {
-        tenant_id: reg.tenant_id.clone(),
-        client_id: reg.client_id.clone(),
-        client_secret: SecretString::from(reg.client_secret.clone()),
-    }
+    sim.registration().credentials()
 }
 
 pub fn client(base: &str, credentials: Credentials, policy: RetryPolicy) -> GraphClient {

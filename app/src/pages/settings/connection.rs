@@ -16,8 +16,8 @@ pub fn ConnectionSection(
     settings: ConnectionSettings,
     save: ServerAction<SaveConnection>,
     remove: ServerAction<RemoveConnection>,
+    test: ServerAction<TestConnection>,
 ) -> impl IntoView {
-    let test = ServerAction::<TestConnection>::new();
     let editable = settings.editable();
     let note = settings.source_note();
     let status = settings.status.describe();

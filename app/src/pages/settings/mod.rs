@@ -4,7 +4,9 @@
 mod connection;
 mod sync_options;
 
-use crate::api::connection::{RemoveConnection, SaveConnection, load_connection_settings};
+use crate::api::connection::{
+    RemoveConnection, SaveConnection, TestConnection, load_connection_settings,
+};
 use crate::api::settings::{SaveSyncOptions, load_sync_settings};
 use crate::components::toast::Toast;
 use crate::domain::format::format_timestamp;
@@ -19,6 +21,9 @@ pub fn SettingsPage() -> impl IntoView {
     let save_options = ServerAction::<SaveSyncOptions>::new();
     let save_connection = ServerAction::<SaveConnection>::new();
     let remove_connection = ServerAction::<RemoveConnection>::new();
+    // Held here, not in the section: its answer outlives the section's
+    // reload after a save.
+    let test_connection = ServerAction::<TestConnection>::new();
     // Bumped by every successful save: the page reloads what it shows then,
     // and not after a refused save, so the admin's typing stays put.
     let saved = RwSignal::new(0u32);
@@ -65,7 +70,7 @@ pub fn SettingsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match connection.await {
                     Ok(c) => view! {
-                        <ConnectionSection settings=c save=save_connection remove=remove_connection/>
+                        <ConnectionSection settings=c save=save_connection remove=remove_connection test=test_connection/>
                     }.into_any(),
                     Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
