@@ -34,6 +34,7 @@ on_both_engines!(
     sign_in_checks_the_password_and_throttles_failures,
     every_user_is_read_in_batches_in_id_order,
     sync_options_are_saved_with_a_record_of_each_change,
+    a_connection_is_saved_replaced_and_removed_with_its_record,
 );
 
 async fn sync_options_are_saved_with_a_record_of_each_change(db: &TestDb) {
@@ -75,6 +76,49 @@ async fn sync_options_are_saved_with_a_record_of_each_change(db: &TestDb) {
         who,
         ["b@example.com", "b@example.com", "a@example.com"],
         "newest first"
+    );
+}
+
+async fn a_connection_is_saved_replaced_and_removed_with_its_record(db: &TestDb) {
+    use app::domain::connection::Cloud;
+    use app::services::SettingsStore;
+    use server::store::SavedConnection;
+    let store = &db.store;
+    assert_eq!(store.saved_connection().await.unwrap(), None);
+    let mut saved = SavedConnection {
+        tenant_id: "contoso.onmicrosoft.com".into(),
+        client_id: "00000000-0000-4000-8000-000000000001".into(),
+        cloud: Cloud::UsGovernment,
+        sealed_secret: Some("v1.c2VhbGVk".into()),
+        secret_set_at: Some(5),
+        secret_set_by: Some("a@example.com".into()),
+    };
+    store
+        .save_connection("a@example.com", &saved, &["Tenant ID set".into()])
+        .await
+        .unwrap();
+    saved.cloud = Cloud::China;
+    store
+        .save_connection("b@example.com", &saved, &["Cloud changed".into()])
+        .await
+        .unwrap();
+    assert_eq!(store.saved_connection().await.unwrap(), Some(saved));
+    store
+        .remove_connection("b@example.com", "Connection removed")
+        .await
+        .unwrap();
+    assert_eq!(store.saved_connection().await.unwrap(), None);
+    let record: Vec<String> = store
+        .sync_settings()
+        .await
+        .unwrap()
+        .changes
+        .into_iter()
+        .map(|c| c.summary)
+        .collect();
+    assert_eq!(
+        record,
+        ["Connection removed", "Cloud changed", "Tenant ID set"]
     );
 }
 
