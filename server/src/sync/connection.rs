@@ -413,6 +413,7 @@ impl AzureConnection for ConnectionService {
 
     async fn test_connection(&self) -> Result<ConnectionTest, StoreError> {
         let connection = self.current().await?;
+        let simulated = matches!(connection, Connection::Demo(_));
         let target = match &connection {
             Connection::Demo(_) => "the simulated demo tenant".to_owned(),
             other => other.status().describe().replacen("Tenant", "tenant", 1),
@@ -422,6 +423,7 @@ impl AzureConnection for ConnectionService {
             Err(message) => {
                 return Ok(ConnectionTest {
                     target,
+                    simulated,
                     outcome: TestOutcome::NotConfigured { message },
                 });
             }
@@ -431,6 +433,7 @@ impl AzureConnection for ConnectionService {
             Err(e) => {
                 return Ok(ConnectionTest {
                     target,
+                    simulated,
                     outcome: TestOutcome::SignInFailed {
                         message: e.to_string(),
                     },
@@ -447,6 +450,7 @@ impl AzureConnection for ConnectionService {
         ];
         Ok(ConnectionTest {
             target,
+            simulated,
             outcome: TestOutcome::SignedIn {
                 tenant_id: report
                     .tenant_id

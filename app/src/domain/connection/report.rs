@@ -54,6 +54,8 @@ pub enum TestOutcome {
 pub struct ConnectionTest {
     /// What was tested: "the simulated demo tenant", "tenant … (Global)".
     pub target: String,
+    /// The demo's simulation, not a real tenant.
+    pub simulated: bool,
     pub outcome: TestOutcome,
 }
 
@@ -80,9 +82,14 @@ impl ConnectionTest {
                 permissions,
                 reads,
             } => {
+                let tenant = if self.simulated {
+                    format!("the simulated demo tenant ({tenant_id})")
+                } else {
+                    format!("tenant {tenant_id}")
+                };
                 let who = match app_name {
-                    Some(app) => format!("tenant {tenant_id} as {app}"),
-                    None => format!("tenant {tenant_id}"),
+                    Some(app) => format!("{tenant} as {app}"),
+                    None => tenant,
                 };
                 let missing = permissions.iter().filter(|p| !p.granted).count();
                 if !consent_granted {
@@ -154,6 +161,7 @@ mod tests {
     fn signed_in(consent: bool, granted: &[&str], reads_ok: bool) -> ConnectionTest {
         ConnectionTest {
             target: "tenant t (Global)".into(),
+            simulated: false,
             outcome: TestOutcome::SignedIn {
                 tenant_id: "t".into(),
                 app_name: Some("dirsync".into()),
@@ -231,6 +239,18 @@ mod tests {
     }
 
     #[test]
+    fn the_simulation_says_so() {
+        let mut test = signed_in(true, &REQUIRED_PERMISSIONS, true);
+        test.simulated = true;
+        assert!(
+            test.headline()
+                .starts_with("Connected to the simulated demo tenant (t) as dirsync."),
+            "{}",
+            test.headline()
+        );
+    }
+
+    #[test]
     fn a_failed_read_is_not_a_success() {
         let test = signed_in(true, &REQUIRED_PERMISSIONS, false);
         assert!(!test.succeeded());
@@ -241,6 +261,7 @@ mod tests {
     fn a_refused_sign_in_gives_its_fix() {
         let test = ConnectionTest {
             target: "tenant t (Global)".into(),
+            simulated: false,
             outcome: TestOutcome::SignInFailed {
                 message: "Use the secret's Value, not its ID".into(),
             },
