@@ -7,7 +7,7 @@ use crate::domain::connection::{
     ConnectionInput, ConnectionSettings, ConnectionTest, FieldProblem,
 };
 use crate::domain::paging::{Page, UserQuery};
-use crate::domain::settings::SyncSettings;
+use crate::domain::settings::{GroupChoice, GroupSearch, SyncSettings};
 use crate::domain::sync::SyncOptions;
 use crate::domain::sync::view::{
     ExcludedCounts, GroupChange, ImportOverview, PlanBucket, PlanRow, PreviewSummary, RunSummary,
@@ -158,6 +158,13 @@ pub trait AzureConnection: Send + Sync {
     /// Signs in with the connection in use and reads one page of users and
     /// of groups.
     async fn test_connection(&self) -> Result<ConnectionTest, StoreError>;
+    /// The directory's groups whose name matches `query` (read live, then
+    /// kept for a few minutes); `Refused` says why the directory could not
+    /// be read.
+    async fn search_groups(&self, query: &str) -> Result<GroupSearch, ConnectionFailure>;
+    /// Fills in the names of `groups` that have none, from the directory,
+    /// as far as it can be read.
+    async fn name_groups(&self, groups: &mut [GroupChoice]);
 }
 
 /// Everything the server functions reach, provided once as Leptos context.

@@ -76,3 +76,39 @@ test("a threshold out of range is refused and nothing is saved", async ({ page }
   await hydrated(page);
   await expect(page.getByLabel("Largest share of linked users (%)")).toHaveValue("10");
 });
+
+test("groups searched in the directory limit the next preview to their members", async ({ page, request }) => {
+  const stamp = Date.now();
+  const domain = `scope-${stamp}.example.com`;
+  const users = people(12, domain, stamp);
+  const alpha = `Scope Alpha ${stamp}`;
+  await putTenant(request, domain, users, [
+    { id: `00000000-0000-4000-9000-${String(stamp).slice(-12)}`, displayName: alpha, members: users.slice(0, 5).map((u) => u.id) },
+    { id: `00000000-0000-4000-a000-${String(stamp).slice(-12)}`, displayName: `Scope Beta ${stamp}`, members: users.slice(5).map((u) => u.id) },
+  ]);
+
+  await page.goto("/settings");
+  await hydrated(page);
+  await page.getByLabel("Search groups").fill(`alpha ${stamp}`);
+  const matching = page.getByRole("group", { name: "Matching groups" });
+  await expect(matching.getByRole("checkbox")).toHaveCount(1);
+  await matching.getByRole("checkbox", { name: alpha }).check();
+  await page.getByRole("button", { name: "Save sync options" }).click();
+  await expect(page.getByRole("status")).toContainText("Sync options saved");
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole("group", { name: "Chosen groups" }).getByRole("checkbox", { name: alpha })).toBeChecked();
+
+  await previewAndApply(page);
+  await expect(page.getByText(/only members of 1 chosen group\./)).toBeVisible();
+  await expect(page.getByRole("tab", { name: /^Added\s+5$/ })).toBeVisible();
+  await page.getByRole("button", { name: "Discard preview" }).click();
+  await expect(page.getByRole("heading", { name: "Preview" })).toBeHidden();
+
+  // Back to everyone, for whatever runs next.
+  await page.goto("/settings");
+  await hydrated(page);
+  await page.getByRole("group", { name: "Chosen groups" }).getByRole("checkbox", { name: alpha }).uncheck();
+  await page.getByRole("button", { name: "Save sync options" }).click();
+  await expect(page.getByRole("status")).toContainText("Sync options saved");
+});

@@ -511,3 +511,76 @@ async fn until_a_connection_is_saved_the_demo_runs_and_then_the_tenant_takes_ove
     );
     app.db.teardown().await;
 }
+
+#[tokio::test]
+async fn the_group_scope_picker_searches_the_directory_before_any_import() {
+    use app::domain::settings::{GroupSearch, SyncSettings};
+    let sim = GraphSim::new(generate(60, 12, 17), 17, server::DEMO_GRAPH_PREFIX);
+    let app = spawn(Setup::demo(sim.clone())).await;
+    let cookie = app.session_cookie().await;
+    let (status, all) = app
+        .call_form("/api/search_directory_groups", &cookie, "query=")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    let all: GroupSearch = serde_json::from_value(all).unwrap();
+    assert_eq!(all.directory_groups, 12);
+    let wanted = all.matches[3].clone();
+    let query = wanted
+        .name
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .to_uppercase();
+    let (_, found) = app
+        .call_form(
+            "/api/search_directory_groups",
+            &cookie,
+            &format!("query={}", common::app::encode(&query)),
+        )
+        .await;
+    let found: GroupSearch = serde_json::from_value(found).unwrap();
+    assert!(found.matches.contains(&wanted), "{query}: {found:?}");
+    assert!(found.matches.len() < all.matches.len());
+
+    // Chosen before any import: the page still names it, from the directory.
+    let options = json!({"options": {
+        "overwrite": "AddAndUpdate", "include_guests": false, "include_disabled": false,
+        "scope_group_ids": [wanted.id], "threshold": {"max_share_percent": 10, "max_count": 50},
+    }});
+    let response = app
+        .call_json("/api/save_sync_options", Some(&cookie), options)
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
+    let (_, settings) = app.call_form("/api/load_sync_settings", &cookie, "").await;
+    let settings: SyncSettings = serde_json::from_value(settings).unwrap();
+    assert_eq!(settings.chosen_groups, vec![wanted]);
+
+    let (status, refused) = app
+        .call_form(
+            "/api/search_directory_groups",
+            &cookie,
+            &format!("query={}", "x".repeat(300)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    app.db.teardown().await;
+
+    let unconnected = spawn(Setup::default()).await;
+    let cookie = unconnected.session_cookie().await;
+    let (status, refused) = unconnected
+        .call_form("/api/search_directory_groups", &cookie, "query=")
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        refused["Refused"]
+            .as_str()
+            .unwrap()
+            .contains("No Azure AD connection")
+    );
+    unconnected.db.teardown().await;
+}

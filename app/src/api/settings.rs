@@ -1,7 +1,8 @@
-//! The Settings page's server functions: the sync options and their record.
+//! The Settings page's server functions: the sync options, the directory's
+//! groups to limit them to, and their record.
 
 use super::AppError;
-use crate::domain::settings::SyncSettings;
+use crate::domain::settings::{GroupSearch, SyncSettings};
 use crate::domain::sync::SyncOptions;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -10,7 +11,35 @@ use leptos::server_fn::codec::Json;
 pub async fn load_sync_settings() -> Result<SyncSettings, AppError> {
     use super::guard::{fail, require_admin, services};
     require_admin()?;
-    services()?.settings.sync_settings().await.map_err(fail)
+    let services = services()?;
+    let mut settings = services.settings.sync_settings().await.map_err(fail)?;
+    // Groups chosen before the first import have no imported name yet.
+    if settings.chosen_groups.iter().any(|g| g.name.is_empty()) {
+        services
+            .connection
+            .name_groups(&mut settings.chosen_groups)
+            .await;
+    }
+    Ok(settings)
+}
+
+/// The directory's groups matching `query`, for the group scope picker.
+#[server(prefix = "/api", endpoint = "search_directory_groups")]
+pub async fn search_directory_groups(query: String) -> Result<GroupSearch, AppError> {
+    use super::guard::{fail, require_admin, services};
+    /// A group name is at most 256 characters in Azure AD.
+    const MAX_GROUP_QUERY: usize = 256;
+    require_admin()?;
+    if query.chars().count() > MAX_GROUP_QUERY {
+        return Err(fail(AppError::InvalidSetting(format!(
+            "Search with at most {MAX_GROUP_QUERY} characters."
+        ))));
+    }
+    services()?
+        .connection
+        .search_groups(&query)
+        .await
+        .map_err(fail)
 }
 
 /// Saves the options the next preview uses; returns what changed.

@@ -392,13 +392,10 @@ fn PreviewBody(
         } else {
             "not imported"
         },
-        if options.scope_group_ids.is_empty() {
-            "everyone in the directory".to_owned()
-        } else {
-            format!(
-                "only members of {} chosen groups",
-                options.scope_group_ids.len()
-            )
+        match options.scope_group_ids.len() {
+            0 => "everyone in the directory".to_owned(),
+            1 => "only members of 1 chosen group".to_owned(),
+            n => format!("only members of {n} chosen groups"),
         }
     );
     let excluded_total = summary.excluded.total();

@@ -85,16 +85,24 @@ impl Store {
         tx.commit().await.map_err(db_error)
     }
 
-    async fn directory_group_choices(&self) -> Result<Vec<GroupChoice>, StoreError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT azure_object_id, name FROM directory_groups ORDER BY LOWER(name), id",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name)| GroupChoice { id, name })
+    /// The chosen groups with their imported names; an empty name for a
+    /// group not imported (yet).
+    async fn chosen_groups(&self, ids: &[String]) -> Result<Vec<GroupChoice>, StoreError> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT azure_object_id, name FROM directory_groups")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+        let names: std::collections::HashMap<String, String> = rows.into_iter().collect();
+        Ok(ids
+            .iter()
+            .map(|id| GroupChoice {
+                id: id.clone(),
+                name: names.get(id).cloned().unwrap_or_default(),
+            })
             .collect())
     }
 
@@ -120,9 +128,10 @@ impl Store {
 #[async_trait]
 impl SettingsStore for Store {
     async fn sync_settings(&self) -> Result<SyncSettings, StoreError> {
+        let options = self.sync_options().await?;
         Ok(SyncSettings {
-            options: self.sync_options().await?,
-            groups: self.directory_group_choices().await?,
+            chosen_groups: self.chosen_groups(&options.scope_group_ids).await?,
+            options,
             changes: self.settings_changes().await?,
         })
     }

@@ -16,11 +16,13 @@ use app::domain::connection::{
     ConnectionField, ConnectionInput, ConnectionSettings, ConnectionStatus, ConnectionTest,
     DemoMode, PermissionCheck, ReadCheck, SecretState, ShownValue, TestOutcome,
 };
+use app::domain::settings::{GROUP_MATCHES_SHOWN, GroupChoice, GroupSearch, search_groups};
 use app::services::{AzureConnection, ConnectionFailure, StoreError};
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// What to tell an admin when there is nothing to connect to.
 pub const NOT_CONFIGURED: &str = "No Azure AD connection is configured. Enter your app \
@@ -128,7 +130,19 @@ pub struct ConnectionService {
     env: AzureEnv,
     demo: DemoMode,
     demo_tenant: Option<DemoTenant>,
+    groups: tokio::sync::Mutex<Option<GroupList>>,
 }
+
+/// The directory's groups as last read, for the group scope picker.
+struct GroupList {
+    /// Which connection they were read through.
+    connection: String,
+    read_at: Instant,
+    groups: Arc<Vec<GroupChoice>>,
+}
+
+/// How long the group list is reused before the directory is read again.
+const GROUP_LIST_FRESH: Duration = Duration::from_secs(5 * 60);
 
 impl ConnectionService {
     /// `demo_tenant` is the simulation, when this server serves one.
@@ -145,7 +159,42 @@ impl ConnectionService {
             env,
             demo,
             demo_tenant,
+            groups: tokio::sync::Mutex::new(None),
         }
+    }
+
+    /// Every group of the directory, read through the connection in use, or
+    /// reused when read through the same connection in the last minutes.
+    async fn directory_groups(&self) -> Result<Arc<Vec<GroupChoice>>, ConnectionFailure> {
+        let connection = self.current().await?;
+        let key = connection.status().describe();
+        let mut cached = self.groups.lock().await;
+        if let Some(list) = cached
+            .as_ref()
+            .filter(|l| l.connection == key && l.read_at.elapsed() < GROUP_LIST_FRESH)
+        {
+            return Ok(list.groups.clone());
+        }
+        let client = connection
+            .client(Self::test_policy())
+            .map_err(ConnectionFailure::Refused)?;
+        let mut groups = Vec::new();
+        client
+            .list_groups(|page, _| {
+                groups.extend(page.into_iter().map(|g| GroupChoice {
+                    name: g.display_name.unwrap_or_default(),
+                    id: g.id,
+                }))
+            })
+            .await
+            .map_err(|e| ConnectionFailure::Refused(e.to_string()))?;
+        let groups = Arc::new(groups);
+        *cached = Some(GroupList {
+            connection: key,
+            read_at: Instant::now(),
+            groups: groups.clone(),
+        });
+        Ok(groups)
     }
 
     /// The connection in use now.
@@ -409,6 +458,25 @@ impl AzureConnection for ConnectionService {
         };
         self.store.remove_connection(admin, &change).await?;
         Ok(vec![change])
+    }
+
+    async fn search_groups(&self, query: &str) -> Result<GroupSearch, ConnectionFailure> {
+        let groups = self.directory_groups().await?;
+        Ok(search_groups(&groups, query, GROUP_MATCHES_SHOWN))
+    }
+
+    async fn name_groups(&self, groups: &mut [GroupChoice]) {
+        let directory = match self.directory_groups().await {
+            Ok(directory) => directory,
+            Err(e) => {
+                return tracing::warn!(error = %e, "could not read the directory's group names");
+            }
+        };
+        for group in groups.iter_mut().filter(|g| g.name.is_empty()) {
+            if let Some(found) = directory.iter().find(|d| d.id == group.id) {
+                group.name = found.name.clone();
+            }
+        }
     }
 
     async fn test_connection(&self) -> Result<ConnectionTest, StoreError> {

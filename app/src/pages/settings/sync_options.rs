@@ -1,10 +1,11 @@
 //! Settings > Sync options: what the next preview does (overwrite behavior,
 //! who is in scope, the deactivation safety threshold).
 
-use crate::api::settings::SaveSyncOptions;
+use crate::api::settings::{SaveSyncOptions, search_directory_groups};
 use crate::domain::settings::{GroupChoice, SyncSettings};
 use crate::domain::sync::{DeactivationThreshold, OverwriteBehavior, SyncOptions};
 use leptos::prelude::*;
+use std::collections::HashMap;
 
 #[component]
 pub fn SyncOptionsForm(
@@ -87,7 +88,7 @@ pub fn SyncOptionsForm(
                     "Include disabled accounts (imported as deactivated)"
                 </label>
             </fieldset>
-            <GroupScope groups=settings.groups scope=scope/>
+            <GroupScope chosen=settings.chosen_groups scope=scope/>
             <fieldset>
                 <legend>"Deactivation safety threshold"</legend>
                 <p class="muted small">
@@ -115,47 +116,80 @@ pub fn SyncOptionsForm(
     }
 }
 
-/// Limit the sync to members of chosen groups: the imported groups,
-/// filtered as the admin types.
+/// Limit the sync to members of chosen groups: those chosen, then the
+/// directory's groups matching what the admin types, searched on the server
+/// (a tenant can hold thousands; the page only ever gets the first matches).
 #[component]
-fn GroupScope(groups: Vec<GroupChoice>, scope: RwSignal<Vec<String>>) -> impl IntoView {
-    if groups.is_empty() {
-        return view! {
-            <fieldset>
-                <legend>"Limit to members of these groups"</legend>
-                <p class="muted small">"The directory's groups appear here after the first import. Until then everyone is imported."</p>
-            </fieldset>
-        }
-        .into_any();
-    }
-    let filter = RwSignal::new(String::new());
-    let choices = groups
-        .into_iter()
-        .map(|g| {
-            let id = g.id.clone();
-            let shown_name = g.name.to_lowercase();
-            let visible = move || filter.with(|f| shown_name.contains(&f.trim().to_lowercase()));
-            let checked_id = id.clone();
-            view! {
-                <label class="checkbox" class:hidden=move || !visible()>
-                    <input
-                        type="checkbox"
-                        prop:checked=move || scope.with(|s| s.contains(&checked_id))
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            scope.update(|s| {
-                                s.retain(|x| x != &id);
-                                if on {
-                                    s.push(id.clone());
-                                }
-                            });
-                        }
-                    />
-                    {g.name}
-                </label>
+fn GroupScope(chosen: Vec<GroupChoice>, scope: RwSignal<Vec<String>>) -> impl IntoView {
+    // Names of every group seen on this page, for the chosen list.
+    let names = RwSignal::new(
+        chosen
+            .into_iter()
+            .map(|g| (g.id.clone(), g))
+            .collect::<HashMap<String, GroupChoice>>(),
+    );
+    let query = RwSignal::new(String::new());
+    let found = LocalResource::new(move || search_directory_groups(query.get()));
+    let toggle = move |group: GroupChoice, on: bool| {
+        scope.update(|s| {
+            s.retain(|x| x != &group.id);
+            if on {
+                s.push(group.id.clone());
             }
-        })
-        .collect_view();
+        });
+        names.update(|n| {
+            n.insert(group.id.clone(), group);
+        });
+    };
+    let choice = move |group: GroupChoice| {
+        let id = group.id.clone();
+        let label = group.label();
+        view! {
+            <label class="checkbox">
+                <input
+                    type="checkbox"
+                    prop:checked=move || scope.with(|s| s.contains(&id))
+                    on:change=move |ev| toggle(group.clone(), event_target_checked(&ev))
+                />
+                {label}
+            </label>
+        }
+    };
+    let chosen_list = move || {
+        scope
+            .get()
+            .into_iter()
+            .map(|id| {
+                let group = names.with(|n| n.get(&id).cloned()).unwrap_or(GroupChoice {
+                    id,
+                    name: String::new(),
+                });
+                choice(group)
+            })
+            .collect_view()
+    };
+    let results = move || {
+        match found.get() {
+        None => view! { <p class="muted small" aria-busy="true">"Searching the directory…"</p> }.into_any(),
+        Some(Err(e)) => view! { <p class="banner banner-warning">{e.to_string()}</p> }.into_any(),
+        Some(Ok(search)) if search.matches.is_empty() => view! {
+            <p class="muted small">
+                {if search.directory_groups == 0 { "The directory has no groups." } else { "No group's name matches." }}
+            </p>
+        }
+        .into_any(),
+        Some(Ok(search)) => {
+            let more = search.more_note();
+            view! {
+                <div class="group-choices" role="group" aria-label="Matching groups">
+                    {search.matches.into_iter().map(choice).collect_view()}
+                </div>
+                {more.map(|note| view! { <p class="muted small">{note}</p> })}
+            }
+            .into_any()
+        }
+    }
+    };
     view! {
         <fieldset>
             <legend>"Limit to members of these groups"</legend>
@@ -165,11 +199,11 @@ fn GroupScope(groups: Vec<GroupChoice>, scope: RwSignal<Vec<String>>) -> impl In
                     n => format!("{n} chosen: only their members (direct or nested) are imported."),
                 }}
             </p>
+            <div class="group-choices" role="group" aria-label="Chosen groups">{chosen_list}</div>
             <label for="group-filter" class="visually-hidden">"Search groups"</label>
-            <input id="group-filter" type="search" placeholder="Search groups"
-                prop:value=move || filter.get() on:input=move |ev| filter.set(event_target_value(&ev))/>
-            <div class="group-choices">{choices}</div>
+            <input id="group-filter" type="search" placeholder="Search the directory's groups"
+                prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
+            {results}
         </fieldset>
     }
-    .into_any()
 }
