@@ -158,10 +158,14 @@ pub trait AzureConnection: Send + Sync {
     /// Signs in with the connection in use and reads one page of users and
     /// of groups.
     async fn test_connection(&self) -> Result<ConnectionTest, StoreError>;
-    /// The directory's groups whose name matches `query` (read live, then
-    /// kept for a few minutes); `Refused` says why the directory could not
-    /// be read.
-    async fn search_groups(&self, query: &str) -> Result<GroupSearch, ConnectionFailure>;
+    /// The directory's groups whose name matches `query`, read afresh with
+    /// `refresh`, else as read in the last few minutes; `Refused` says why
+    /// the directory could not be read.
+    async fn search_groups(
+        &self,
+        query: &str,
+        refresh: bool,
+    ) -> Result<GroupSearch, ConnectionFailure>;
     /// Fills in the names of `groups` that have none, from the directory,
     /// as far as it can be read.
     async fn name_groups(&self, groups: &mut [GroupChoice]);

@@ -519,7 +519,11 @@ async fn the_group_scope_picker_searches_the_directory_before_any_import() {
     let app = spawn(Setup::demo(sim.clone())).await;
     let cookie = app.session_cookie().await;
     let (status, all) = app
-        .call_form("/api/search_directory_groups", &cookie, "query=")
+        .call_form(
+            "/api/search_directory_groups",
+            &cookie,
+            "query=&refresh=true",
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{all}");
     let all: GroupSearch = serde_json::from_value(all).unwrap();
@@ -535,12 +539,48 @@ async fn the_group_scope_picker_searches_the_directory_before_any_import() {
         .call_form(
             "/api/search_directory_groups",
             &cookie,
-            &format!("query={}", common::app::encode(&query)),
+            &format!("query={}&refresh=false", common::app::encode(&query)),
         )
         .await;
     let found: GroupSearch = serde_json::from_value(found).unwrap();
     assert!(found.matches.contains(&wanted), "{query}: {found:?}");
     assert!(found.matches.len() < all.matches.len());
+
+    // Typing filters the list read when the page opened; opening it again
+    // reads the directory afresh.
+    sim.with_tenant(|t| {
+        t.groups.push(server::graph_sim::SimGroup {
+            id: "00000000-0000-4000-8000-00000000beef".into(),
+            display_name: Some("Created a minute ago".into()),
+            description: None,
+            mail: None,
+            security_enabled: true,
+            mail_enabled: false,
+            members: vec![],
+        })
+    });
+    let search = |refresh: bool| {
+        let app = &app;
+        let cookie = &cookie;
+        async move {
+            let (_, found) = app
+                .call_form(
+                    "/api/search_directory_groups",
+                    cookie,
+                    &format!("query=minute&refresh={refresh}"),
+                )
+                .await;
+            serde_json::from_value::<GroupSearch>(found)
+                .unwrap()
+                .total_matches
+        }
+    };
+    assert_eq!(
+        search(false).await,
+        0,
+        "typing filters the list already read"
+    );
+    assert_eq!(search(true).await, 1, "reopening the page reads it afresh");
 
     // Chosen before any import: the page still names it, from the directory.
     let options = json!({"options": {
@@ -564,7 +604,7 @@ async fn the_group_scope_picker_searches_the_directory_before_any_import() {
         .call_form(
             "/api/search_directory_groups",
             &cookie,
-            &format!("query={}", "x".repeat(300)),
+            &format!("query={}&refresh=false", "x".repeat(300)),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
@@ -573,7 +613,11 @@ async fn the_group_scope_picker_searches_the_directory_before_any_import() {
     let unconnected = spawn(Setup::default()).await;
     let cookie = unconnected.session_cookie().await;
     let (status, refused) = unconnected
-        .call_form("/api/search_directory_groups", &cookie, "query=")
+        .call_form(
+            "/api/search_directory_groups",
+            &cookie,
+            "query=&refresh=true",
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(

@@ -23,9 +23,14 @@ pub async fn load_sync_settings() -> Result<SyncSettings, AppError> {
     Ok(settings)
 }
 
-/// The directory's groups matching `query`, for the group scope picker.
+/// The directory's groups matching `query`, for the group scope picker:
+/// read afresh with `refresh` (when the page opens), then filtered as the
+/// admin types.
 #[server(prefix = "/api", endpoint = "search_directory_groups")]
-pub async fn search_directory_groups(query: String) -> Result<GroupSearch, AppError> {
+pub async fn search_directory_groups(
+    query: String,
+    refresh: bool,
+) -> Result<GroupSearch, AppError> {
     use super::guard::{fail, require_admin, services};
     /// A group name is at most 256 characters in Azure AD.
     const MAX_GROUP_QUERY: usize = 256;
@@ -37,7 +42,7 @@ pub async fn search_directory_groups(query: String) -> Result<GroupSearch, AppEr
     }
     services()?
         .connection
-        .search_groups(&query)
+        .search_groups(&query, refresh)
         .await
         .map_err(fail)
 }

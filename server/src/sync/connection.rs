@@ -164,14 +164,18 @@ impl ConnectionService {
     }
 
     /// Every group of the directory, read through the connection in use, or
-    /// reused when read through the same connection in the last minutes.
-    async fn directory_groups(&self) -> Result<Arc<Vec<GroupChoice>>, ConnectionFailure> {
+    /// (unless `refresh`) reused when read through the same connection in
+    /// the last minutes.
+    async fn directory_groups(
+        &self,
+        refresh: bool,
+    ) -> Result<Arc<Vec<GroupChoice>>, ConnectionFailure> {
         let connection = self.current().await?;
         let key = connection.status().describe();
         let mut cached = self.groups.lock().await;
         if let Some(list) = cached
             .as_ref()
-            .filter(|l| l.connection == key && l.read_at.elapsed() < GROUP_LIST_FRESH)
+            .filter(|l| !refresh && l.connection == key && l.read_at.elapsed() < GROUP_LIST_FRESH)
         {
             return Ok(list.groups.clone());
         }
@@ -460,13 +464,17 @@ impl AzureConnection for ConnectionService {
         Ok(vec![change])
     }
 
-    async fn search_groups(&self, query: &str) -> Result<GroupSearch, ConnectionFailure> {
-        let groups = self.directory_groups().await?;
+    async fn search_groups(
+        &self,
+        query: &str,
+        refresh: bool,
+    ) -> Result<GroupSearch, ConnectionFailure> {
+        let groups = self.directory_groups(refresh).await?;
         Ok(search_groups(&groups, query, GROUP_MATCHES_SHOWN))
     }
 
     async fn name_groups(&self, groups: &mut [GroupChoice]) {
-        let directory = match self.directory_groups().await {
+        let directory = match self.directory_groups(false).await {
             Ok(directory) => directory,
             Err(e) => {
                 return tracing::warn!(error = %e, "could not read the directory's group names");

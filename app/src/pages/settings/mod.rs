@@ -14,7 +14,7 @@ use crate::domain::settings::SettingsChange;
 use connection::ConnectionSection;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use sync_options::SyncOptionsForm;
+use sync_options::{GroupSearchBox, SyncOptionsForm};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -55,6 +55,7 @@ pub fn SettingsPage() -> impl IntoView {
             Toast::show("Connection removed.".to_owned());
         }
     });
+    let group_search = GroupSearchBox::new();
     let connection = Resource::new(move || saved.get(), |_| load_connection_settings());
     let settings = Resource::new(move || saved.get(), |_| load_sync_settings());
 
@@ -82,7 +83,7 @@ pub fn SettingsPage() -> impl IntoView {
                     Ok(settings) => {
                         let changes = settings.changes.clone();
                         view! {
-                            <SyncOptionsForm settings=settings save=save_options/>
+                            <SyncOptionsForm settings=settings save=save_options group_search=group_search/>
                             <RecentChanges changes=changes/>
                         }.into_any()
                     }

@@ -1,7 +1,7 @@
 //! Settings > Sync options: what the next preview does (overwrite behavior,
 //! who is in scope, the deactivation safety threshold).
 
-use crate::api::settings::{SaveSyncOptions, search_directory_groups};
+use crate::api::settings::{SaveSyncOptions, SearchDirectoryGroups};
 use crate::domain::settings::{GroupChoice, SyncSettings};
 use crate::domain::sync::{DeactivationThreshold, OverwriteBehavior, SyncOptions};
 use leptos::prelude::*;
@@ -11,6 +11,7 @@ use std::collections::HashMap;
 pub fn SyncOptionsForm(
     settings: SyncSettings,
     save: ServerAction<SaveSyncOptions>,
+    group_search: GroupSearchBox,
 ) -> impl IntoView {
     let saved = settings.options.clone();
     let overwrite = RwSignal::new(saved.overwrite);
@@ -88,7 +89,7 @@ pub fn SyncOptionsForm(
                     "Include disabled accounts (imported as deactivated)"
                 </label>
             </fieldset>
-            <GroupScope chosen=settings.chosen_groups scope=scope/>
+            <GroupScope chosen=settings.chosen_groups scope=scope search=group_search/>
             <fieldset>
                 <legend>"Deactivation safety threshold"</legend>
                 <p class="muted small">
@@ -116,11 +117,44 @@ pub fn SyncOptionsForm(
     }
 }
 
+/// The group picker's search: what the admin typed and what the directory
+/// answered. Owned by the page, outside the suspended form, so that it
+/// lives as long as the page does (and across the form's reloads).
+/// A server action, not a resource: nothing of it runs while the server
+/// renders the page, only in the browser.
+#[derive(Clone, Copy)]
+pub struct GroupSearchBox {
+    query: RwSignal<String>,
+    search: ServerAction<SearchDirectoryGroups>,
+}
+
+impl GroupSearchBox {
+    pub fn new() -> Self {
+        let query = RwSignal::new(String::new());
+        let search = ServerAction::<SearchDirectoryGroups>::new();
+        // The directory is read afresh when the page opens (a group created
+        // a minute ago is there), then each keystroke filters that list.
+        let opened = StoredValue::new(true);
+        Effect::new(move || {
+            let query = query.get();
+            let refresh = opened.get_value();
+            opened.set_value(false);
+            search.dispatch(SearchDirectoryGroups { query, refresh });
+        });
+        Self { query, search }
+    }
+}
+
 /// Limit the sync to members of chosen groups: those chosen, then the
 /// directory's groups matching what the admin types, searched on the server
 /// (a tenant can hold thousands; the page only ever gets the first matches).
 #[component]
-fn GroupScope(chosen: Vec<GroupChoice>, scope: RwSignal<Vec<String>>) -> impl IntoView {
+fn GroupScope(
+    chosen: Vec<GroupChoice>,
+    scope: RwSignal<Vec<String>>,
+    search: GroupSearchBox,
+) -> impl IntoView {
+    let GroupSearchBox { query, search } = search;
     // Names of every group seen on this page, for the chosen list.
     let names = RwSignal::new(
         chosen
@@ -128,8 +162,9 @@ fn GroupScope(chosen: Vec<GroupChoice>, scope: RwSignal<Vec<String>>) -> impl In
             .map(|g| (g.id.clone(), g))
             .collect::<HashMap<String, GroupChoice>>(),
     );
-    let query = RwSignal::new(String::new());
-    let found = LocalResource::new(move || search_directory_groups(query.get()));
+    // Chosen groups stay listed when unchecked, until the page reloads: a
+    // mistaken click is undone where it was made.
+    let listed = RwSignal::new(scope.get_untracked());
     let toggle = move |group: GroupChoice, on: bool| {
         scope.update(|s| {
             s.retain(|x| x != &group.id);
@@ -137,6 +172,13 @@ fn GroupScope(chosen: Vec<GroupChoice>, scope: RwSignal<Vec<String>>) -> impl In
                 s.push(group.id.clone());
             }
         });
+        if on {
+            listed.update(|l| {
+                if !l.contains(&group.id) {
+                    l.push(group.id.clone());
+                }
+            });
+        }
         names.update(|n| {
             n.insert(group.id.clone(), group);
         });
@@ -156,7 +198,7 @@ fn GroupScope(chosen: Vec<GroupChoice>, scope: RwSignal<Vec<String>>) -> impl In
         }
     };
     let chosen_list = move || {
-        scope
+        listed
             .get()
             .into_iter()
             .map(|id| {
@@ -169,7 +211,7 @@ fn GroupScope(chosen: Vec<GroupChoice>, scope: RwSignal<Vec<String>>) -> impl In
             .collect_view()
     };
     let results = move || {
-        match found.get() {
+        match search.value().get() {
         None => view! { <p class="muted small" aria-busy="true">"Searching the directory…"</p> }.into_any(),
         Some(Err(e)) => view! { <p class="banner banner-warning">{e.to_string()}</p> }.into_any(),
         Some(Ok(search)) if search.matches.is_empty() => view! {
