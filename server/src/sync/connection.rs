@@ -3,23 +3,18 @@
 //! same process over HTTP, so the real client code runs), or the tenant of
 //! the connection saved on the Settings page, each `AZURE_*` variable that
 //! is set winning over its field. A forced demo never contacts anything
-//! else, whatever is saved.
+//! else, whatever is saved. The Settings page's port over this service is
+//! in `connection_settings.rs`.
 
 use crate::config::AzureEnv;
-use crate::graph::{
-    Cloud, CloudHosts, Credentials, Endpoints, GraphClient, REQUIRED_PERMISSIONS, RetryPolicy,
-};
+use crate::graph::{Cloud, CloudHosts, Credentials, Endpoints, GraphClient, RetryPolicy};
 use crate::graph_sim::GraphSim;
 use crate::secrets::SecretBox;
-use crate::store::{SavedConnection, Store, now_millis};
-use app::domain::connection::{
-    ConnectionField, ConnectionInput, ConnectionSettings, ConnectionStatus, ConnectionTest,
-    DemoMode, PermissionCheck, ReadCheck, SecretState, ShownValue, TestOutcome,
-};
-use app::domain::settings::{GROUP_MATCHES_SHOWN, GroupChoice, GroupSearch, search_groups};
-use app::services::{AzureConnection, ConnectionFailure, StoreError};
-use async_trait::async_trait;
-use secrecy::{ExposeSecret, SecretString};
+use crate::store::{SavedConnection, Store};
+use app::domain::connection::{ConnectionField, ConnectionStatus, DemoMode, SecretState};
+use app::domain::settings::GroupChoice;
+use app::services::{ConnectionFailure, StoreError};
+use secrecy::SecretString;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,19 +24,19 @@ pub const NOT_CONFIGURED: &str = "No Azure AD connection is configured. Enter yo
      registration's tenant ID, client ID and client secret under Settings > Azure AD connection.";
 
 /// What the sealed client secret is bound to.
-const SECRET_CONTEXT: &str = "azure_connection.client_secret";
+pub(super) const SECRET_CONTEXT: &str = "azure_connection.client_secret";
 
 const UNREADABLE_SECRET: &str = "The saved client secret cannot be decrypted with this \
      server's key: DIRSYNC_SECRET_KEY or the data folder's secret.key changed since it was saved. \
      Enter the client secret again under Settings > Azure AD connection.";
 
-const FORCED_DEMO: &str = "Demo mode is on (DIRSYNC_DEMO=1), so a saved connection would not be \
+pub(super) const FORCED_DEMO: &str = "Demo mode is on (DIRSYNC_DEMO=1), so a saved connection would not be \
      used. Restart the server without DIRSYNC_DEMO to connect your tenant.";
 
 /// The demo's simulated tenant, and where this process serves it.
 #[derive(Clone)]
 pub struct DemoTenant {
-    sim: GraphSim,
+    pub(super) sim: GraphSim,
     graph_root: String,
 }
 
@@ -125,11 +120,11 @@ fn cloud_name(endpoints: &Endpoints) -> String {
 /// The connection's settings and their resolution: the `AzureConnection`
 /// port, and what the import service asks for each preview.
 pub struct ConnectionService {
-    store: Store,
-    secrets: SecretBox,
-    env: AzureEnv,
-    demo: DemoMode,
-    demo_tenant: Option<DemoTenant>,
+    pub(super) store: Store,
+    pub(super) secrets: SecretBox,
+    pub(super) env: AzureEnv,
+    pub(super) demo: DemoMode,
+    pub(super) demo_tenant: Option<DemoTenant>,
     groups: tokio::sync::Mutex<Option<GroupList>>,
 }
 
@@ -166,7 +161,7 @@ impl ConnectionService {
     /// Every group of the directory, read through the connection in use, or
     /// (unless `refresh`) reused when read through the same connection in
     /// the last minutes.
-    async fn directory_groups(
+    pub(super) async fn directory_groups(
         &self,
         refresh: bool,
     ) -> Result<Arc<Vec<GroupChoice>>, ConnectionFailure> {
@@ -207,7 +202,7 @@ impl ConnectionService {
         Ok(self.resolve(saved.as_ref()))
     }
 
-    fn resolve(&self, saved: Option<&SavedConnection>) -> Connection {
+    pub(super) fn resolve(&self, saved: Option<&SavedConnection>) -> Connection {
         let demo = || match &self.demo_tenant {
             Some(tenant) => Connection::Demo(tenant.clone()),
             None => Connection::Unavailable(NOT_CONFIGURED.to_owned()),
@@ -263,7 +258,7 @@ impl ConnectionService {
     }
 
     /// The fields the environment supplies (read-only on the page).
-    fn env_fields(&self) -> Vec<ConnectionField> {
+    pub(super) fn env_fields(&self) -> Vec<ConnectionField> {
         [
             (ConnectionField::TenantId, self.env.tenant_id.is_some()),
             (ConnectionField::ClientId, self.env.client_id.is_some()),
@@ -278,12 +273,12 @@ impl ConnectionService {
     }
 
     /// The saved secret, when there is one and it opens.
-    fn saved_secret(&self, saved: &SavedConnection) -> Option<SecretString> {
+    pub(super) fn saved_secret(&self, saved: &SavedConnection) -> Option<SecretString> {
         let sealed = saved.sealed_secret.as_deref()?;
         self.secrets.open(sealed, SECRET_CONTEXT).ok()
     }
 
-    fn secret_state(&self, saved: Option<&SavedConnection>) -> SecretState {
+    pub(super) fn secret_state(&self, saved: Option<&SavedConnection>) -> SecretState {
         if self.env.client_secret.is_some() {
             return SecretState::Environment;
         }
@@ -299,7 +294,7 @@ impl ConnectionService {
     }
 
     /// A quick retry policy: the admin is waiting for the answer.
-    fn test_policy() -> RetryPolicy {
+    pub(super) fn test_policy() -> RetryPolicy {
         RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_secs(1),
@@ -307,281 +302,5 @@ impl ConnectionService {
             max_total_wait: Duration::from_secs(10),
             request_timeout: Duration::from_secs(20),
         }
-    }
-}
-
-/// What changed between two saved connections, for the record. The secret
-/// is named, never shown.
-fn describe_changes(
-    old: Option<&SavedConnection>,
-    new: &SavedConnection,
-    secret_replaced: bool,
-) -> Vec<String> {
-    let before = old.cloned().unwrap_or_default();
-    let mut changes = Vec::new();
-    let mut compare = |label: &str, old: &str, new: &str| {
-        if old != new {
-            changes.push(match (old.is_empty(), new.is_empty()) {
-                (true, _) => format!("{label} set to {new}"),
-                (_, true) => format!("{label} cleared (was {old})"),
-                _ => format!("{label}: {old} → {new}"),
-            });
-        }
-    };
-    compare("Tenant ID", &before.tenant_id, &new.tenant_id);
-    compare("Client ID", &before.client_id, &new.client_id);
-    if old.is_none() {
-        changes.push(format!("Cloud set to {}", new.cloud));
-    } else if before.cloud != new.cloud {
-        changes.push(format!("Cloud: {} → {}", before.cloud, new.cloud));
-    }
-    if secret_replaced {
-        changes.push(if before.sealed_secret.is_some() {
-            "Client secret replaced".to_owned()
-        } else {
-            "Client secret set".to_owned()
-        });
-    }
-    changes
-}
-
-#[async_trait]
-impl AzureConnection for ConnectionService {
-    async fn connection_settings(&self) -> Result<ConnectionSettings, StoreError> {
-        let saved = self.store.saved_connection().await?;
-        let connection = self.resolve(saved.as_ref());
-        let shown = |env: &Option<String>, field: ConnectionField, saved_value: Option<&String>| {
-            match env {
-                Some(value) => ShownValue {
-                    value: value.clone(),
-                    env_var: Some(field.env_var().to_owned()),
-                },
-                None => ShownValue {
-                    value: saved_value.cloned().unwrap_or_default(),
-                    env_var: None,
-                },
-            }
-        };
-        let (mut tenant_id, mut client_id) = (
-            shown(
-                &self.env.tenant_id,
-                ConnectionField::TenantId,
-                saved.as_ref().map(|s| &s.tenant_id),
-            ),
-            shown(
-                &self.env.client_id,
-                ConnectionField::ClientId,
-                saved.as_ref().map(|s| &s.client_id),
-            ),
-        );
-        // A forced demo shows the simulated registration it signs in as.
-        if let (DemoMode::Forced, Some(demo)) = (self.demo, &self.demo_tenant) {
-            let reg = demo.sim.registration();
-            tenant_id = ShownValue {
-                value: reg.tenant_id.clone(),
-                env_var: None,
-            };
-            client_id = ShownValue {
-                value: reg.client_id.clone(),
-                env_var: None,
-            };
-        }
-        let endpoint_overrides = [
-            ("AZURE_AUTHORITY_HOST", &self.env.authority_host),
-            ("GRAPH_BASE_URL", &self.env.graph_base_url),
-        ]
-        .into_iter()
-        .filter_map(|(name, value)| value.as_ref().map(|v| format!("{name}={v}")))
-        .collect();
-        Ok(ConnectionSettings {
-            status: connection.status(),
-            demo: self.demo,
-            tenant_id,
-            client_id,
-            secret: self.secret_state(saved.as_ref()),
-            cloud: saved.as_ref().map(|s| s.cloud).unwrap_or_default(),
-            endpoint_overrides,
-            saved: saved.is_some(),
-        })
-    }
-
-    async fn save_connection(
-        &self,
-        admin: &str,
-        input: &ConnectionInput,
-    ) -> Result<Vec<String>, ConnectionFailure> {
-        if self.demo == DemoMode::Forced {
-            return Err(ConnectionFailure::Refused(FORCED_DEMO.to_owned()));
-        }
-        let saved = self.store.saved_connection().await?;
-        let old_secret = saved.as_ref().and_then(|s| self.saved_secret(s));
-        let valid = input
-            .validate(
-                &self.env_fields(),
-                self.env.client_secret.is_some() || old_secret.is_some(),
-            )
-            .map_err(ConnectionFailure::Invalid)?;
-        let mut new = saved.clone().unwrap_or_default();
-        if let Some(tenant_id) = valid.tenant_id {
-            new.tenant_id = tenant_id;
-        }
-        if let Some(client_id) = valid.client_id {
-            new.client_id = client_id;
-        }
-        new.cloud = valid.cloud;
-        // The same secret typed again is not a change.
-        let secret_replaced = valid.new_secret.filter(|secret| {
-            old_secret
-                .as_ref()
-                .is_none_or(|old| old.expose_secret() != secret.expose())
-        });
-        let changes = describe_changes(saved.as_ref(), &new, secret_replaced.is_some());
-        if let Some(secret) = secret_replaced {
-            new.sealed_secret = Some(self.secrets.seal(secret.expose(), SECRET_CONTEXT));
-            new.secret_set_at = Some(now_millis());
-            new.secret_set_by = Some(admin.to_owned());
-        }
-        if changes.is_empty() {
-            return Ok(changes);
-        }
-        self.store.save_connection(admin, &new, &changes).await?;
-        Ok(changes)
-    }
-
-    async fn remove_connection(&self, admin: &str) -> Result<Vec<String>, ConnectionFailure> {
-        if self.demo == DemoMode::Forced {
-            return Err(ConnectionFailure::Refused(FORCED_DEMO.to_owned()));
-        }
-        let Some(saved) = self.store.saved_connection().await? else {
-            return Ok(vec![]);
-        };
-        let change = if saved.tenant_id.is_empty() {
-            "Connection removed".to_owned()
-        } else {
-            format!("Connection to tenant {} removed", saved.tenant_id)
-        };
-        self.store.remove_connection(admin, &change).await?;
-        Ok(vec![change])
-    }
-
-    async fn search_groups(
-        &self,
-        query: &str,
-        refresh: bool,
-    ) -> Result<GroupSearch, ConnectionFailure> {
-        let groups = self.directory_groups(refresh).await?;
-        Ok(search_groups(&groups, query, GROUP_MATCHES_SHOWN))
-    }
-
-    async fn name_groups(&self, groups: &mut [GroupChoice]) {
-        let directory = match self.directory_groups(false).await {
-            Ok(directory) => directory,
-            Err(e) => {
-                return tracing::warn!(error = %e, "could not read the directory's group names");
-            }
-        };
-        for group in groups.iter_mut().filter(|g| g.name.is_empty()) {
-            if let Some(found) = directory.iter().find(|d| d.id == group.id) {
-                group.name = found.name.clone();
-            }
-        }
-    }
-
-    async fn test_connection(&self) -> Result<ConnectionTest, StoreError> {
-        let connection = self.current().await?;
-        let simulated = matches!(connection, Connection::Demo(_));
-        let target = match &connection {
-            Connection::Demo(_) => "the simulated demo tenant".to_owned(),
-            other => other.status().describe().replacen("Tenant", "tenant", 1),
-        };
-        let client = match connection.client(Self::test_policy()) {
-            Ok(client) => client,
-            Err(message) => {
-                return Ok(ConnectionTest {
-                    target,
-                    simulated,
-                    outcome: TestOutcome::NotConfigured { message },
-                });
-            }
-        };
-        let report = match client.check_permissions().await {
-            Ok(report) => report,
-            Err(e) => {
-                return Ok(ConnectionTest {
-                    target,
-                    simulated,
-                    outcome: TestOutcome::SignInFailed {
-                        message: e.to_string(),
-                    },
-                });
-            }
-        };
-        let read = |what: &str, result: Result<Option<u64>, crate::graph::GraphError>| ReadCheck {
-            what: what.to_owned(),
-            result: result.map_err(|e| e.to_string()),
-        };
-        let reads = vec![
-            read("users", client.count_users().await),
-            read("groups", client.count_groups().await),
-        ];
-        Ok(ConnectionTest {
-            target,
-            simulated,
-            outcome: TestOutcome::SignedIn {
-                tenant_id: report
-                    .tenant_id
-                    .unwrap_or_else(|| client.tenant_id().to_owned()),
-                app_name: report.app_name,
-                consent_granted: report.consent_granted,
-                permissions: REQUIRED_PERMISSIONS
-                    .into_iter()
-                    .map(|name| PermissionCheck {
-                        name: name.to_owned(),
-                        granted: report.granted.contains(&name),
-                    })
-                    .collect(),
-                reads,
-            },
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn saved(tenant: &str, cloud: Cloud, secret: bool) -> SavedConnection {
-        SavedConnection {
-            tenant_id: tenant.into(),
-            client_id: "c".into(),
-            cloud,
-            sealed_secret: secret.then(|| "v1.sealed".into()),
-            secret_set_at: None,
-            secret_set_by: None,
-        }
-    }
-
-    #[test]
-    fn changes_name_each_field_and_never_the_secret() {
-        let first = saved("t1", Cloud::Global, true);
-        assert_eq!(
-            describe_changes(None, &first, true),
-            vec![
-                "Tenant ID set to t1",
-                "Client ID set to c",
-                "Cloud set to Global",
-                "Client secret set"
-            ]
-        );
-        let moved = saved("t2", Cloud::China, true);
-        assert_eq!(
-            describe_changes(Some(&first), &moved, true),
-            vec![
-                "Tenant ID: t1 → t2",
-                "Cloud: Global → China (21Vianet)",
-                "Client secret replaced"
-            ]
-        );
-        assert!(describe_changes(Some(&first), &first, false).is_empty());
     }
 }

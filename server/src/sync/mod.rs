@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod connection;
+mod connection_settings;
 pub mod csv;
 pub mod fetch;
 pub mod history;
