@@ -17,7 +17,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # keeps tests and clippy from rebuilding it back and forth.
 export LEPTOS_OUTPUT_NAME := dirsync
 
-.PHONY: run test setup setup-test build lint test-rust test-postgres test-browser clean
+.PHONY: run test soak setup setup-test build lint test-rust test-postgres test-browser clean
 
 ## make run: set up, build in release mode and serve on http://127.0.0.1:3000
 run: setup
@@ -56,14 +56,23 @@ lint:
 	cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
 	cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 
+# --show-output prints what the kill loop counted (kills, resumes, rows lost).
 test-rust:
 	.ci/expect-tests "app unit tests" cargo test -p app --features ssr
-	.ci/expect-tests "server tests and the SQLite database suite" cargo test -p server
+	.ci/expect-tests "server tests and the SQLite database suite" cargo test -p server -- --show-output
+
+## make soak: the kill loop with many more kills (KILLS, 200 by default), on
+## SQLite and, when DIRSYNC_TEST_POSTGRES_URL is set, on PostgreSQL
+soak: setup-test
+	KILL_LOOP_KILLS=$${KILLS:-200} cargo test -p server --test kill_loop sqlite:: -- --nocapture
+	@if [ -n "$${DIRSYNC_TEST_POSTGRES_URL:-}" ]; then \
+		KILL_LOOP_KILLS=$${KILLS:-200} cargo test -p server --test kill_loop postgres:: -- --ignored --nocapture; \
+	fi
 
 # The same database suite on PostgreSQL, when DIRSYNC_TEST_POSTGRES_URL names a server.
 test-postgres:
 	@if [ -n "$${DIRSYNC_TEST_POSTGRES_URL:-}" ]; then \
-		.ci/expect-tests "PostgreSQL database suite" cargo test -p server postgres:: -- --ignored; \
+		.ci/expect-tests "PostgreSQL database suite" cargo test -p server postgres:: -- --ignored --show-output; \
 	else \
 		echo "DIRSYNC_TEST_POSTGRES_URL is not set: the PostgreSQL suite is skipped"; \
 	fi

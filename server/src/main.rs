@@ -47,19 +47,13 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
-    // A sync left mid-apply by a crash is resumable, not silently lost.
-    let interrupted = store
-        .mark_interrupted_runs(
-            server::store::now_millis(),
-            server::sync::preview::LOCK_STALE_MS,
-        )
-        .await?;
-    if interrupted > 0 {
-        tracing::warn!(
-            runs = interrupted,
-            "a sync was interrupted by a restart; resume or discard it"
-        );
+    // A sync left mid-way by a process that died is marked interrupted
+    // (resumable) now and whenever its process dies later.
+    let lock_policy = server::sync::LockPolicy::default();
+    if let Err(e) = server::sync::lock::reap(&store, lock_policy).await {
+        tracing::warn!(error = %e, "could not look for interrupted syncs");
     }
+    server::sync::lock::spawn_reaper(store.clone(), lock_policy);
     spawn_session_sweeper(store.clone());
 
     let leptos_options = leptos::prelude::get_configuration(None)
@@ -109,7 +103,12 @@ async fn main() -> anyhow::Result<()> {
         demo.as_ref()
             .map(|sim| DemoTenant::new(sim.clone(), local_addr)),
     ));
-    let import = ImportService::new(store.clone(), Default::default(), connections.clone());
+    let import = ImportService::new(
+        store.clone(),
+        Default::default(),
+        connections.clone(),
+        lock_policy,
+    );
     let router = server::build_router(
         store.clone(),
         leptos_options,

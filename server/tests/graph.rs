@@ -309,7 +309,7 @@ async fn missing_consent_and_missing_roles_are_reported() {
     assert_eq!(report.granted, vec!["User.Read.All"]);
     assert_eq!(report.missing, vec!["Group.Read.All", "Directory.Read.All"]);
     assert_eq!(all_users(&client).await.unwrap().0.len(), 5);
-    let e = client.list_groups(|_, _| {}).await.unwrap_err();
+    let e = client.list_groups(false, |_, _| {}).await.unwrap_err();
     assert_eq!(
         e,
         GraphError::MissingConsent {
@@ -347,7 +347,7 @@ async fn groups_members_and_managers() {
     let client = sim.client();
     let mut groups = Vec::new();
     client
-        .list_groups(|page, _| groups.extend(page))
+        .list_groups(false, |page, _| groups.extend(page))
         .await
         .unwrap();
     assert_eq!(groups.len(), 12);

@@ -39,7 +39,9 @@ async fn prints_its_registration_and_serves_it() {
     let client = GraphClient::new(endpoints, credentials, RetryPolicy::default()).unwrap();
     let progress = client.list_users(true, |_, _| {}).await;
     let mut groups = 0;
-    let group_result = client.list_groups(|page, _| groups += page.len()).await;
+    let group_result = client
+        .list_groups(false, |page, _| groups += page.len())
+        .await;
     child.kill().ok();
     child.wait().ok();
     let progress = progress.unwrap();

@@ -4,6 +4,7 @@ mod common;
 
 use app::domain::paging::UserQuery;
 use app::domain::sync::progress::ProgressEvent;
+use app::domain::sync::view::{PlanBucket, RunState};
 use app::domain::sync::{OverwriteBehavior, SyncOptions};
 use app::domain::user::UserStatus;
 use app::domain::user_input::UserInput;
@@ -12,9 +13,10 @@ use common::TestDb;
 use server::graph::GraphClient;
 use server::graph_sim::GraphSim;
 use server::store::Store;
-use server::sync::ProgressHub;
 use server::sync::apply::{ApplyRequest, BATCH_SIZE, apply};
+use server::sync::lock::{SyncLock, reap};
 use server::sync::preview::{SyncError, preview};
+use server::sync::{LockPolicy, ProgressHub};
 
 const ADMIN: &str = "admin@example.com";
 
@@ -73,6 +75,9 @@ on_both_engines!(
     history_lists_runs_and_exports_them_as_csv,
     stale_plans_cannot_be_applied,
     group_memberships_follow_the_directory,
+    a_row_the_database_refuses_fails_alone_and_the_run_goes_on,
+    a_run_whose_process_died_is_resumable_at_once,
+    a_resume_is_refused_after_another_sync_or_a_day,
 );
 
 async fn preview_then_apply_imports_the_tenant(db: &TestDb) {
@@ -86,7 +91,10 @@ async fn preview_then_apply_imports_the_tenant(db: &TestDb) {
     let counts = apply(&db.store, &hub, request(run)).await.unwrap();
     assert_eq!(counts.added, added);
     assert_eq!(total_users(&db.store).await, added);
-    assert_eq!(db.store.get_run(run).await.unwrap().state, "applied");
+    assert_eq!(
+        db.store.get_run(run).await.unwrap().state,
+        RunState::Applied
+    );
     let mut last = None;
     while let Ok(e) = updates.try_recv() {
         last = Some(e);
@@ -260,7 +268,7 @@ async fn the_threshold_refuses_until_overridden_and_records_the_override(db: &Te
     );
     assert_eq!(
         db.store.get_run(run).await.unwrap().state,
-        "previewed",
+        RunState::Previewed,
         "a refusal changes nothing"
     );
     let counts = apply(
@@ -301,37 +309,21 @@ async fn an_interrupted_run_resumes_to_the_same_end_state(db: &TestDb) {
     .await
     .unwrap();
     // The first batch commits, then the process dies.
-    db.store
-        .try_lock_sync(ADMIN, server::store::now_millis(), 60_000)
-        .await
-        .unwrap()
-        .unwrap();
-    db.store.mark_applying(run, ADMIN, None).await.unwrap();
-    let first = db
-        .store
-        .pending_rows(run, "added", BATCH_SIZE)
-        .await
-        .unwrap();
-    db.store
-        .apply_batch(run, &first, server::store::now_millis())
-        .await
-        .unwrap();
-    // Restart: the lock has gone stale, the run is marked interrupted.
-    let restarted_at = server::store::now_millis() + 16 * 60 * 1000;
+    let first = apply_one_batch_then_die(&db.store, run).await;
+    // Restart: the engine's lock died with the process; the run is interrupted.
+    assert_eq!(reap(&db.store, LockPolicy::default()).await.unwrap(), 1);
     assert_eq!(
-        db.store
-            .mark_interrupted_runs(restarted_at, 15 * 60 * 1000)
-            .await
-            .unwrap(),
-        1
+        db.store.get_run(run).await.unwrap().state,
+        RunState::Interrupted
     );
-    assert_eq!(db.store.get_run(run).await.unwrap().state, "interrupted");
     let counts = apply(&db.store, &ProgressHub::new(), request(run))
         .await
         .unwrap();
+    let planned = db.store.plan_rows_in(run, "added").await.unwrap().len();
+    assert!(first > 0 && first < planned);
     assert_eq!(
-        counts.added as usize + first.len(),
-        db.store.plan_rows_in(run, "added").await.unwrap().len()
+        counts.added as usize, planned,
+        "the run's results count both parts"
     );
 
     let fresh = if db.url.starts_with("sqlite") {
@@ -496,4 +488,161 @@ async fn history_lists_runs_and_exports_them_as_csv(db: &TestDb) {
         "a cell that would start a formula is defused: {update}"
     );
     assert!(!update.contains(",=cmd|"), "{update}");
+}
+
+/// Takes the lock, marks the run applying and commits one batch of
+/// additions, then drops the lock as a dying process would (its engine lock
+/// goes, its row stays). Returns how many rows were applied.
+async fn apply_one_batch_then_die(store: &Store, run: i64) -> usize {
+    let lock = SyncLock::acquire(store, ADMIN, Some(run), LockPolicy::default())
+        .await
+        .unwrap()
+        .unwrap();
+    let now = server::store::now_millis();
+    assert!(
+        store
+            .mark_applying(run, lock.token(), ADMIN, None, now)
+            .await
+            .unwrap()
+            .unwrap()
+    );
+    let rows = store
+        .pending_rows(run, Some(PlanBucket::Added), BATCH_SIZE)
+        .await
+        .unwrap();
+    store
+        .apply_batch(run, lock.token(), &rows, now)
+        .await
+        .unwrap()
+        .unwrap();
+    drop(lock);
+    rows.len()
+}
+
+/// Defect: one failing row failed its whole batch, and every resume hit it
+/// again. Now it is recorded as failed, with its reason, and the rest apply.
+async fn a_row_the_database_refuses_fails_alone_and_the_run_goes_on(db: &TestDb) {
+    let (_sim, client) = emulator(60).await;
+    let run = preview(
+        &db.store,
+        &ProgressHub::new(),
+        &client,
+        ADMIN,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+    let rows = db.store.plan_rows_in(run, "added").await.unwrap();
+    let victim: serde_json::Value = serde_json::from_str(&rows[7].1).unwrap();
+    let email = victim["user"]["email"].as_str().unwrap().to_owned();
+    let trigger = if db.url.starts_with("sqlite") {
+        vec![format!(
+            "CREATE TRIGGER refuse_one BEFORE INSERT ON users WHEN NEW.email = '{email}' \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        )]
+    } else {
+        vec![
+            format!(
+                "CREATE FUNCTION refuse_one() RETURNS trigger AS $$ BEGIN IF NEW.email = '{email}' THEN \
+                 RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER refuse_one BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION refuse_one()".into(),
+        ]
+    };
+    for sql in trigger {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(db.store.pool())
+            .await
+            .unwrap();
+    }
+    let counts = apply(&db.store, &ProgressHub::new(), request(run))
+        .await
+        .unwrap();
+    assert_eq!((counts.added as usize, counts.failed), (rows.len() - 1, 1));
+    let record = db.store.get_run(run).await.unwrap();
+    assert_eq!(record.state, RunState::Applied);
+    assert_eq!(
+        record.totals.results.unwrap().failed,
+        1,
+        "the history shows the failure"
+    );
+    let failed: Vec<_> = db
+        .store
+        .plan_entries(run)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.outcome == Some(app::domain::sync::run::RowOutcome::Failed))
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert!(
+        failed[0]
+            .outcome_detail
+            .as_deref()
+            .unwrap()
+            .contains("database refused")
+    );
+    assert_eq!(total_users(&db.store).await as usize, rows.len() - 1);
+}
+
+/// Defect: after a crash the run stayed `applying` until a 15-minute
+/// window passed, and every sync was refused, naming a dead process.
+async fn a_run_whose_process_died_is_resumable_at_once(db: &TestDb) {
+    let (_sim, client) = emulator(BATCH_SIZE as usize + 100).await;
+    let run = preview(
+        &db.store,
+        &ProgressHub::new(),
+        &client,
+        ADMIN,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+    apply_one_batch_then_die(&db.store, run).await;
+    // Another process on the same database resumes it at once.
+    let other = Store::open(&db.url).await.unwrap();
+    let counts = apply(&other, &ProgressHub::new(), request(run))
+        .await
+        .unwrap();
+    assert_eq!(
+        counts.added as usize,
+        db.store.plan_rows_in(run, "added").await.unwrap().len()
+    );
+    assert_eq!(other.get_run(run).await.unwrap().state, RunState::Applied);
+    other.close().await;
+}
+
+async fn a_resume_is_refused_after_another_sync_or_a_day(db: &TestDb) {
+    let (_sim, client) = emulator(BATCH_SIZE as usize + 50).await;
+    let run = preview(
+        &db.store,
+        &ProgressHub::new(),
+        &client,
+        ADMIN,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+    apply_one_batch_then_die(&db.store, run).await;
+    reap(&db.store, LockPolicy::default()).await.unwrap();
+    sqlx::query("UPDATE sync_runs SET previewed_at = previewed_at - 86400001 WHERE id = $1")
+        .bind(run)
+        .execute(db.store.pool())
+        .await
+        .unwrap();
+    let e = apply(&db.store, &ProgressHub::new(), request(run))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("more than 24 hours ago"), "{e}");
+    sqlx::query("UPDATE sync_runs SET previewed_at = previewed_at + 86400001 WHERE id = $1")
+        .bind(run)
+        .execute(db.store.pool())
+        .await
+        .unwrap();
+    // A later sync applies something: the interrupted one can no longer resume.
+    sync(&db.store, &client, &SyncOptions::default()).await;
+    let e = apply(&db.store, &ProgressHub::new(), request(run))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("cannot be resumed"), "{e}");
 }

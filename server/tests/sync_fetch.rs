@@ -24,9 +24,15 @@ async fn the_directory_arrives_whole_with_progress_along_the_way() {
 
     let hub = ProgressHub::new();
     let (_, mut updates) = hub.subscribe();
-    let snapshot = fetch_directory(&client, &hub, 7, "admin@example.com")
+    let read = fetch_directory(&client, &hub, 7, "admin@example.com")
         .await
         .unwrap();
+    assert_eq!(
+        (read.users_reported, read.groups_reported),
+        (Some(2100), Some(12)),
+        "the counts Graph reports, to check the read against"
+    );
+    let snapshot = read.snapshot;
     assert_eq!(snapshot.users.len(), 2100);
     assert_eq!(snapshot.groups.len(), 12);
     let all_staff = tenant

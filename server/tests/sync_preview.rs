@@ -3,15 +3,19 @@
 mod common;
 
 use app::domain::sync::progress::ProgressEvent;
-use app::domain::sync::{SyncOptions, plan_import};
+use app::domain::sync::view::RunState;
+use app::domain::sync::{OverwriteBehavior, SyncOptions, plan_import};
 use common::TestDb;
 use server::graph::{GraphClient, GraphError, RetryPolicy, SignInFailure};
 use server::graph_sim::generate::generate;
 use server::graph_sim::{Faults, GraphSim};
 use server::store::Store;
-use server::sync::ProgressHub;
+use server::sync::apply::{ApplyJob, ApplyRequest, apply};
 use server::sync::fetch::fetch_directory;
-use server::sync::preview::{SyncError, preview};
+use server::sync::lock::SyncLock;
+use server::sync::preview::{PreviewJob, SyncError, preview};
+use server::sync::{LockPolicy, ProgressHub};
+use std::time::Duration;
 
 async fn emulator(users: usize) -> (GraphSim, GraphClient) {
     let sim = GraphSim::new(generate(users, 6, 41), 41, "");
@@ -29,6 +33,10 @@ on_both_engines!(
     a_preview_stores_the_plan_and_changes_no_user,
     a_second_sync_is_refused_naming_who_holds_it,
     a_failed_preview_is_recorded_and_frees_the_lock,
+    an_apply_sent_the_moment_a_preview_is_announced_is_accepted,
+    a_read_longer_than_the_stale_window_keeps_its_lock,
+    a_finished_job_cannot_release_a_newer_jobs_lock,
+    faults_in_the_middle_of_the_pages_end_cleanly,
 );
 
 async fn a_preview_stores_the_plan_and_changes_no_user(db: &TestDb) {
@@ -45,7 +53,7 @@ async fn a_preview_stores_the_plan_and_changes_no_user(db: &TestDb) {
     .unwrap();
 
     let run = db.store.get_run(run_id).await.unwrap();
-    assert_eq!(run.state, "previewed");
+    assert_eq!(run.state, RunState::Previewed);
     assert_eq!(run.started_by, "admin@example.com");
     assert_eq!(run.directory_users, Some(300));
     assert!(run.previewed_at.is_some());
@@ -55,7 +63,7 @@ async fn a_preview_stores_the_plan_and_changes_no_user(db: &TestDb) {
         .await
         .unwrap();
     let expected = plan_import(
-        &directory,
+        &directory.snapshot,
         &db.store.load_local_state().await.unwrap(),
         &SyncOptions::default(),
     );
@@ -72,9 +80,7 @@ async fn a_preview_stores_the_plan_and_changes_no_user(db: &TestDb) {
             .len(),
         expected.skipped.len()
     );
-    let summary: serde_json::Value =
-        serde_json::from_str(run.summary_json.as_deref().unwrap()).unwrap();
-    assert_eq!(summary["counts"]["added"], expected.added.len());
+    assert_eq!(run.totals.counts.added, expected.added.len() as u64);
     let (_, first_added) = &db.store.plan_rows_in(run_id, "added").await.unwrap()[0];
     let row: serde_json::Value = serde_json::from_str(first_added).unwrap();
     assert_eq!(
@@ -96,8 +102,7 @@ async fn a_second_sync_is_refused_naming_who_holds_it(db: &TestDb) {
     let (_sim, client) = emulator(10).await;
     // Another process, its own pool, on the same database.
     let other = Store::open(&db.url).await.unwrap();
-    other
-        .try_lock_sync("alice@example.com", server::store::now_millis(), 60_000)
+    let alices = SyncLock::acquire(&other, "alice@example.com", None, LockPolicy::default())
         .await
         .unwrap()
         .unwrap();
@@ -127,7 +132,7 @@ async fn a_second_sync_is_refused_naming_who_holds_it(db: &TestDb) {
         message.starts_with("A sync started by alice@example.com at "),
         "{message}"
     );
-    other.unlock_sync("alice@example.com").await.unwrap();
+    alices.release().await;
     assert!(
         preview(
             &db.store,
@@ -170,7 +175,7 @@ async fn a_failed_preview_is_recorded_and_frees_the_lock(db: &TestDb) {
     };
     assert!(message.contains("expired"));
     let run = db.store.get_run(run_id).await.unwrap();
-    assert_eq!(run.state, "failed");
+    assert_eq!(run.state, RunState::Failed);
     assert!(run.error.unwrap().contains("expired"));
     sim.set_faults(Faults::default());
     assert!(
@@ -185,4 +190,306 @@ async fn a_failed_preview_is_recorded_and_frees_the_lock(db: &TestDb) {
         .is_ok(),
         "the lock was freed"
     );
+}
+
+const ADMIN: &str = "admin@example.com";
+
+fn apply_request(run_id: i64) -> ApplyRequest<'static> {
+    ApplyRequest {
+        run_id,
+        admin: ADMIN,
+        excluded: &[],
+        override_threshold: false,
+    }
+}
+
+/// Defect: "previewed" was published a moment before the lock was released,
+/// so an apply sent at once was refused as "still running".
+async fn an_apply_sent_the_moment_a_preview_is_announced_is_accepted(db: &TestDb) {
+    let (_sim, client) = emulator(50).await;
+    let client = std::sync::Arc::new(client);
+    for _ in 0..5 {
+        let hub = std::sync::Arc::new(ProgressHub::new());
+        let (_, mut events) = hub.subscribe();
+        let store = db.store.clone();
+        let (h, c) = (hub.clone(), client.clone());
+        let preview =
+            tokio::spawn(
+                async move { preview(&store, &h, &c, ADMIN, &SyncOptions::default()).await },
+            );
+        let run_id = loop {
+            if let ProgressEvent::Previewed { run_id, .. } = events.recv().await.unwrap() {
+                break run_id;
+            }
+        };
+        let job = ApplyJob::begin(&db.store, &apply_request(run_id), LockPolicy::default())
+            .await
+            .expect("the lock is free once the preview is announced");
+        job.run(&db.store, &hub).await.unwrap();
+        preview.await.unwrap().unwrap();
+    }
+}
+
+/// A read slower than the stale window keeps its lock: the heartbeat runs in
+/// every phase, so a second sync is refused throughout.
+async fn a_read_longer_than_the_stale_window_keeps_its_lock(db: &TestDb) {
+    let (sim, client) = emulator(30).await;
+    let policy = LockPolicy {
+        heartbeat: Duration::from_millis(100),
+        stale_after: Duration::from_millis(600),
+    };
+    sim.set_faults(Faults {
+        latency_ms: 700,
+        ..Faults::default()
+    });
+    let hub = ProgressHub::new();
+    let job = PreviewJob::begin(&db.store, ADMIN, &SyncOptions::default(), policy)
+        .await
+        .unwrap();
+    let slow = job.run(&db.store, &hub, &client, std::future::pending());
+    let other = Store::open(&db.url).await.unwrap();
+    let contender = async {
+        let mut refusals = 0;
+        // About 3 seconds of attempts, well within the read (about 6 s).
+        for _ in 0..4 {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            match PreviewJob::begin(
+                &other,
+                "mallory@example.com",
+                &SyncOptions::default(),
+                policy,
+            )
+            .await
+            {
+                Err(SyncError::Busy(holder)) => {
+                    assert_eq!(holder.holder, ADMIN);
+                    refusals += 1;
+                }
+                other => panic!(
+                    "the lock was taken from a live read: {:?}",
+                    other.map(|j| j.run_id)
+                ),
+            }
+        }
+        refusals
+    };
+    let (read, refusals) = tokio::join!(slow, contender);
+    read.unwrap();
+    assert_eq!(
+        refusals, 4,
+        "refused for 3 s of the read, five times the stale window"
+    );
+    other.close().await;
+}
+
+/// Only the holder's token releases the lock: an old job that ends late
+/// cannot free the lock of the job that replaced it.
+async fn a_finished_job_cannot_release_a_newer_jobs_lock(db: &TestDb) {
+    let policy = LockPolicy {
+        heartbeat: Duration::from_secs(60),
+        stale_after: Duration::from_millis(200),
+    };
+    // The old job's process hangs: its engine lock is gone (another store)
+    // but its row stays, and goes stale.
+    let hung = Store::open(&db.url).await.unwrap();
+    let old = SyncLock::acquire(&hung, "old@example.com", None, policy)
+        .await
+        .unwrap()
+        .unwrap();
+    let old_token = old.token().to_owned();
+    std::mem::forget(old);
+    hung.close().await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let new = SyncLock::acquire(&db.store, "new@example.com", None, policy)
+        .await
+        .unwrap()
+        .expect("a stale lock is taken over");
+    db.store.release_sync_lock(&old_token).await.unwrap();
+    assert!(
+        !db.store
+            .renew_sync_lock(&old_token, server::store::now_millis())
+            .await
+            .unwrap()
+    );
+    let holder = db.store.sync_lock_holder().await.unwrap();
+    assert_eq!(
+        holder.holder, "new@example.com",
+        "the old token released nothing"
+    );
+    assert!(
+        db.store
+            .renew_sync_lock(new.token(), server::store::now_millis())
+            .await
+            .unwrap()
+    );
+    new.release().await;
+}
+
+/// Faults through a real preview: each ends with a clear message and no
+/// plan, or with a complete plan; every user is as before; the lock is free.
+async fn faults_in_the_middle_of_the_pages_end_cleanly(db: &TestDb) {
+    let sim = GraphSim::new(generate(2500, 6, 43), 43, "");
+    let base = common::emulator::serve(&sim).await;
+    let quick = RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(20),
+        max_total_wait: Duration::from_secs(5),
+        ..RetryPolicy::default()
+    };
+    let client = common::emulator::client(&base, common::emulator::credentials(&sim), quick);
+    let options = SyncOptions {
+        overwrite: OverwriteBehavior::AddUpdateAndDeactivate,
+        ..SyncOptions::default()
+    };
+    // A first import, so that a partial read would show as deactivations.
+    let first = preview(&db.store, &ProgressHub::new(), &client, ADMIN, &options)
+        .await
+        .unwrap();
+    apply(&db.store, &ProgressHub::new(), apply_request(first))
+        .await
+        .unwrap();
+    let before = db.store.load_local_state().await.unwrap();
+    let small_pages = Some(400);
+
+    let cases: Vec<(&str, Faults, Option<&str>)> = vec![
+        (
+            "a 429 storm",
+            Faults {
+                throttle_every: Some(2),
+                retry_after_secs: Some(0),
+                max_page_size: small_pages,
+                ..Faults::default()
+            },
+            None,
+        ),
+        (
+            "503s mid-read",
+            Faults {
+                unavailable_next: 2,
+                faults_after: 3,
+                max_page_size: small_pages,
+                ..Faults::default()
+            },
+            None,
+        ),
+        (
+            "504s beyond the retries",
+            Faults {
+                unavailable_next: 20,
+                unavailable_status: 504,
+                faults_after: 3,
+                max_page_size: small_pages,
+                ..Faults::default()
+            },
+            Some(""),
+        ),
+        (
+            "a dropped connection mid-read",
+            Faults {
+                drop_next: 1,
+                faults_after: 3,
+                max_page_size: small_pages,
+                ..Faults::default()
+            },
+            None,
+        ),
+        (
+            "malformed page 4",
+            Faults {
+                malformed_next: 20,
+                faults_after: 3,
+                max_page_size: small_pages,
+                ..Faults::default()
+            },
+            Some(""),
+        ),
+        (
+            "a count shortfall",
+            Faults {
+                count_surplus: 300,
+                max_page_size: small_pages,
+                ..Faults::default()
+            },
+            Some("reported 2,800 users but returned only 2,500"),
+        ),
+    ];
+    for (what, faults, failure) in cases {
+        sim.set_faults(faults);
+        let result = preview(&db.store, &ProgressHub::new(), &client, ADMIN, &options).await;
+        sim.set_faults(Faults::default());
+        match (failure, result) {
+            (None, Ok(run)) => {
+                let run = db.store.get_run(run).await.unwrap();
+                assert_eq!(run.directory_users, Some(2500), "{what}: a complete read");
+                assert_eq!(run.totals.counts.deactivated, 0, "{what}");
+            }
+            (Some(expected), Err(e)) => {
+                let message = e.to_string();
+                assert!(
+                    message.contains(expected) && !message.is_empty(),
+                    "{what}: {message}"
+                );
+                let failed = db.store.newest_run(None).await.unwrap().unwrap();
+                assert_eq!(failed.state, RunState::Failed, "{what}: no plan offered");
+            }
+            (_, other) => panic!("{what}: unexpected {other:?}"),
+        }
+        assert_eq!(
+            db.store.load_local_state().await.unwrap().users,
+            before.users,
+            "{what}"
+        );
+        assert_eq!(
+            db.store.sync_lock_holder().await.unwrap().holder,
+            "",
+            "{what}: the lock is free"
+        );
+    }
+
+    // A token that stops working mid-read is renewed once, and the read goes on.
+    sim.set_faults(Faults {
+        max_page_size: small_pages,
+        latency_ms: 30,
+        ..Faults::default()
+    });
+    let revoker = {
+        let sim = sim.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            sim.revoke_tokens();
+        })
+    };
+    let run = preview(&db.store, &ProgressHub::new(), &client, ADMIN, &options)
+        .await
+        .unwrap();
+    revoker.await.unwrap();
+    assert_eq!(
+        db.store.get_run(run).await.unwrap().directory_users,
+        Some(2500)
+    );
+
+    // A scope group deleted in Azure AD stops the preview, named.
+    let (group_id, name) = sim.with_tenant(|t| {
+        let g = t.groups.pop().unwrap();
+        (g.id, g.display_name.unwrap())
+    });
+    let scoped = SyncOptions {
+        scope_group_ids: vec![group_id],
+        ..options.clone()
+    };
+    sim.set_faults(Faults::default());
+    let e = preview(&db.store, &ProgressHub::new(), &client, ADMIN, &scoped)
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains(&format!(
+            "The group “{name}” that the sync is limited to no longer exists"
+        )),
+        "{e}"
+    );
+    assert_eq!(
+        db.store.load_local_state().await.unwrap().users,
+        before.users
+    );
+    assert_eq!(db.store.sync_lock_holder().await.unwrap().holder, "");
 }

@@ -371,19 +371,24 @@ impl GraphClient {
         .await
     }
 
-    /// Every group, page by page.
+    /// Every group, page by page; with `count_total`, the first page
+    /// carries how many there are.
     #[tracing::instrument(skip_all)]
     pub async fn list_groups(
         &self,
+        count_total: bool,
         on_page: impl FnMut(Vec<DirectoryGroup>, FetchProgress),
     ) -> Result<FetchProgress, GraphError> {
-        let url = self.endpoints.v1(&format!(
+        let mut url = self.endpoints.v1(&format!(
             "groups?$select={GROUP_SELECT}&$top={MAX_PAGE_SIZE}"
         ));
+        if count_total {
+            url.push_str("&$count=true");
+        }
         self.for_each_page(
             url,
             "Group.Read.All",
-            false,
+            count_total,
             GroupJson::into_domain,
             on_page,
         )

@@ -66,11 +66,14 @@ async fn check(
     }
 
     let mut guard = state.faults.lock().unwrap_or_else(|e| e.into_inner());
-    if guard.drop_next > 0 {
+    // The one-shot faults may wait for the middle of the pages.
+    let one_shots_due = guard.faults_after == 0;
+    guard.faults_after = guard.faults_after.saturating_sub(1);
+    if one_shots_due && guard.drop_next > 0 {
         guard.drop_next -= 1;
         return Err(dropped_connection());
     }
-    if guard.malformed_next > 0 {
+    if one_shots_due && guard.malformed_next > 0 {
         guard.malformed_next -= 1;
         return Err(graph_response(
             StatusCode::OK,
@@ -78,7 +81,7 @@ async fn check(
             headers,
         ));
     }
-    if guard.unavailable_next > 0 {
+    if one_shots_due && guard.unavailable_next > 0 {
         guard.unavailable_next -= 1;
         let status = StatusCode::from_u16(guard.unavailable_status)
             .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
@@ -247,7 +250,8 @@ pub(super) fn page_body(
         Value::String(format!("{root}/v1.0/{}", spec.context)),
     );
     if spec.query.count && spec.offset == 0 {
-        body.insert("@odata.count".into(), json!(spec.total));
+        let surplus = state.faults().count_surplus as usize;
+        body.insert("@odata.count".into(), json!(spec.total + surplus));
     }
     let next_offset = spec.offset + values.len();
     if next_offset < spec.total {

@@ -38,6 +38,12 @@ pub struct Faults {
     pub roles: Option<Vec<String>>,
     /// `expires_in` of new tokens.
     pub token_lifetime_secs: u64,
+    /// The one-shot faults above (drops, malformed bodies, 503/504s) wait
+    /// for this many Graph requests first: a fault in the middle of the pages.
+    pub faults_after: u64,
+    /// `@odata.count` says this many more than the collection returns, as
+    /// when Graph's paging silently loses items.
+    pub count_surplus: u64,
 }
 
 impl Default for Faults {
@@ -57,6 +63,8 @@ impl Default for Faults {
             no_roles: false,
             roles: None,
             token_lifetime_secs: 3599,
+            faults_after: 0,
+            count_surplus: 0,
         }
     }
 }

@@ -9,6 +9,7 @@ mod connection;
 mod sessions;
 mod settings;
 mod sync_apply;
+mod sync_lock;
 mod sync_runs;
 mod sync_views;
 mod users;
@@ -16,14 +17,14 @@ mod users;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use admins::AdminRecord;
 pub use connection::SavedConnection;
-pub use sync_apply::{Outcome, PendingRow};
-pub use sync_runs::{LockHolder, RunRecord};
-pub use sync_views::StoredPlanRow;
+pub use sync_apply::{APPLY_ORDER, StoredEntry};
+pub use sync_lock::{HolderLiveness, LockHolder, LockLost};
+pub use sync_runs::RunRecord;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -68,6 +69,8 @@ pub enum OpenError {
 pub struct Store {
     pool: AnyPool,
     engine: Engine,
+    /// The SQLite database's file, beside which the sync's file lock lives.
+    sqlite_file: Option<PathBuf>,
 }
 
 impl Store {
@@ -80,6 +83,9 @@ impl Store {
             Engine::Sqlite => prepare_sqlite_url(url)?,
             Engine::Postgres => url.to_owned(),
         };
+        let sqlite_file = (engine == Engine::Sqlite)
+            .then(|| sqlite_file_of(&url))
+            .flatten();
         let options = AnyPoolOptions::new()
             .max_connections(if engine == Engine::Sqlite { 4 } else { 10 })
             .acquire_timeout(Duration::from_secs(10));
@@ -107,11 +113,20 @@ impl Store {
             Engine::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Engine::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Self { pool, engine })
+        Ok(Self {
+            pool,
+            engine,
+            sqlite_file,
+        })
     }
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// The SQLite database's file (none for PostgreSQL or in memory).
+    pub fn sqlite_file(&self) -> Option<&Path> {
+        self.sqlite_file.as_deref()
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -148,6 +163,13 @@ fn prepare_sqlite_url(url: &str) -> Result<String, OpenError> {
         format!("{query}&mode=rwc")
     };
     Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// The file a prepared SQLite URL names, unless it is in memory.
+fn sqlite_file_of(url: &str) -> Option<PathBuf> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = rest.split_once('?').map_or(rest, |(p, _)| p);
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
 
 /// Now, in the unit every table uses: milliseconds since the Unix epoch.

@@ -1,47 +1,67 @@
-//! Writing a stored plan: batch by batch, each batch one transaction, each
-//! row's change and its recorded outcome committed together. A crash leaves
-//! every row either done (with its outcome) or untouched (without one), so
-//! a resumed run simply carries on with the rows that have no outcome.
+//! Writing a stored plan: batch by batch, each batch one transaction that
+//! first proves its run still holds the sync lock (fencing), each row's
+//! change and its recorded outcome committed together. A crash leaves every
+//! row either done (with its outcome) or untouched (without one), so a
+//! resumed run carries on with the rows that have no outcome.
+//!
+//! What a row does is decided by `domain::sync::apply::decide`; this file
+//! only gathers what the database holds now and writes the decision. A row
+//! the database refuses is rolled back alone (a savepoint per row) and
+//! recorded as failed; the batch goes on.
 
+use super::sync_lock::LockLost;
+use super::sync_runs::{bucket_key, parse_entry};
 use super::{Store, db_error};
-use app::domain::sync::apply::{apply_changes, first_conflict, new_local_user};
-use app::domain::sync::{GroupPlan, PlannedAdd, PlannedDeactivation, PlannedUpdate};
-use app::domain::user::UserStatus;
+use app::domain::sync::apply::{RowDecision, RowFacts, UserChange, decide};
+use app::domain::sync::run::{RowOutcome, RunTotals};
+use app::domain::sync::view::PlanBucket;
+use app::domain::sync::{GroupPlan, PlanEntry};
 use app::services::StoreError;
 
-/// A stored plan row still to apply.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct PendingRow {
+/// A stored plan row, typed.
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
     pub seq: i64,
-    pub bucket: String,
-    pub payload: String,
-    pub excluded: i64,
+    pub entry: PlanEntry,
+    pub excluded: bool,
+    pub outcome: Option<RowOutcome>,
+    pub outcome_detail: Option<String>,
 }
 
-/// What became of one row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Done,
-    Conflict,
-    Failed,
-    Excluded,
+#[derive(sqlx::FromRow)]
+pub(super) struct EntryRow {
+    seq: i64,
+    payload: String,
+    excluded: i64,
+    outcome: Option<String>,
+    outcome_detail: Option<String>,
 }
 
-impl Outcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Done => "done",
-            Self::Conflict => "conflict",
-            Self::Failed => "failed",
-            Self::Excluded => "excluded",
-        }
+impl EntryRow {
+    pub(super) fn typed(self, run_id: i64) -> Result<StoredEntry, StoreError> {
+        let outcome = match self.outcome.as_deref() {
+            None => None,
+            Some(o) => Some(RowOutcome::parse(o).ok_or_else(|| {
+                StoreError::Database(format!("plan row {run_id}/{}: unknown outcome", self.seq))
+            })?),
+        };
+        Ok(StoredEntry {
+            entry: parse_entry(run_id, self.seq, &self.payload)?,
+            seq: self.seq,
+            excluded: self.excluded != 0,
+            outcome,
+            outcome_detail: self.outcome_detail,
+        })
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(payload: &str) -> Result<T, StoreError> {
-    serde_json::from_str(payload)
-        .map_err(|e| StoreError::Database(format!("unreadable plan row: {e}")))
-}
+/// The buckets whose rows change users, in the order they are applied:
+/// updates first, since they may release addresses that additions take.
+pub const APPLY_ORDER: [PlanBucket; 3] = [
+    PlanBucket::Updated,
+    PlanBucket::Deactivated,
+    PlanBucket::Added,
+];
 
 impl Store {
     /// Marks rows the admin excluded (only rows not yet applied).
@@ -57,23 +77,36 @@ impl Store {
         Ok(())
     }
 
+    /// Marks the run applying, if `token` holds the lock and the run is
+    /// still open (previewed or interrupted).
     pub async fn mark_applying(
         &self,
         run_id: i64,
+        token: &str,
         admin: &str,
         override_by: Option<&str>,
-    ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE sync_runs SET state = 'applying', applied_by = $2, override_by = COALESCE($3, override_by) WHERE id = $1")
-            .bind(run_id)
-            .bind(admin)
-            .bind(override_by)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(())
+        now: i64,
+    ) -> Result<Result<bool, LockLost>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        if let Err(lost) = Self::fence(&mut tx, token, now).await? {
+            tx.rollback().await.map_err(db_error)?;
+            return Ok(Err(lost));
+        }
+        let marked = sqlx::query(
+            "UPDATE sync_runs SET state = 'applying', applied_by = $2, override_by = COALESCE($3, override_by), error = NULL \
+             WHERE id = $1 AND state IN ('previewed', 'interrupted')",
+        )
+        .bind(run_id)
+        .bind(admin)
+        .bind(override_by)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(Ok(marked.rows_affected() == 1))
     }
 
-    /// How many rows of these buckets are still to apply.
+    /// How many rows that change users are still to apply.
     pub async fn count_pending(&self, run_id: i64) -> Result<u64, StoreError> {
         let (n,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM sync_plan_rows WHERE run_id = $1 AND outcome IS NULL AND bucket IN ('updated', 'deactivated', 'added')",
@@ -89,45 +122,59 @@ impl Store {
     pub async fn pending_rows(
         &self,
         run_id: i64,
-        bucket: &str,
+        bucket: Option<PlanBucket>,
         limit: i64,
-    ) -> Result<Vec<PendingRow>, StoreError> {
-        sqlx::query_as(
-            "SELECT seq, bucket, payload, excluded FROM sync_plan_rows \
+    ) -> Result<Vec<StoredEntry>, StoreError> {
+        let rows: Vec<EntryRow> = sqlx::query_as(
+            "SELECT seq, payload, excluded, outcome, outcome_detail FROM sync_plan_rows \
              WHERE run_id = $1 AND bucket = $2 AND outcome IS NULL ORDER BY seq LIMIT $3",
         )
         .bind(run_id)
-        .bind(bucket)
+        .bind(bucket_key(bucket))
         .bind(limit)
         .fetch_all(&self.pool)
         .await
-        .map_err(db_error)
+        .map_err(db_error)?;
+        rows.into_iter().map(|r| r.typed(run_id)).collect()
     }
 
-    /// Applies one batch in one transaction; returns each row's outcome.
+    /// Every row of a run's plan with its outcome, in plan order.
+    pub async fn plan_entries(&self, run_id: i64) -> Result<Vec<StoredEntry>, StoreError> {
+        let rows: Vec<EntryRow> = sqlx::query_as(
+            "SELECT seq, payload, excluded, outcome, outcome_detail FROM sync_plan_rows WHERE run_id = $1 ORDER BY seq",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.into_iter().map(|r| r.typed(run_id)).collect()
+    }
+
+    /// Applies one batch in one transaction, if `token` still holds the
+    /// lock; returns each row's outcome.
     pub async fn apply_batch(
         &self,
         run_id: i64,
-        rows: &[PendingRow],
+        token: &str,
+        rows: &[StoredEntry],
         now: i64,
-    ) -> Result<Vec<Outcome>, StoreError> {
+    ) -> Result<Result<Vec<RowOutcome>, LockLost>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
+        if let Err(lost) = Self::fence(&mut tx, token, now).await? {
+            tx.rollback().await.map_err(db_error)?;
+            return Ok(Err(lost));
+        }
         let mut outcomes = Vec::with_capacity(rows.len());
         for row in rows {
-            let (outcome, detail) = if row.excluded != 0 {
-                (Outcome::Excluded, None)
-            } else {
-                match row.bucket.as_str() {
-                    "updated" => {
-                        self.apply_update(&mut tx, &parse(&row.payload)?, now)
-                            .await?
-                    }
-                    "deactivated" => {
-                        self.apply_deactivation(&mut tx, &parse(&row.payload)?, now)
-                            .await?
-                    }
-                    "added" => self.apply_add(&mut tx, &parse(&row.payload)?, now).await?,
-                    other => (Outcome::Failed, Some(format!("unknown bucket {other}"))),
+            let (outcome, detail) = match (row.excluded, UserChange::of(&row.entry)) {
+                (true, _) => (RowOutcome::Excluded, None),
+                (false, None) => (
+                    RowOutcome::Failed,
+                    Some("This row changes no user.".to_owned()),
+                ),
+                (false, Some(change)) => {
+                    self.apply_row(&mut tx, run_id, row.seq, change, now)
+                        .await?
                 }
             };
             sqlx::query("UPDATE sync_plan_rows SET outcome = $3, outcome_detail = $4 WHERE run_id = $1 AND seq = $2")
@@ -140,210 +187,180 @@ impl Store {
                 .map_err(db_error)?;
             outcomes.push(outcome);
         }
+        sqlx::query("UPDATE sync_runs SET last_applied_at = $2 WHERE id = $1")
+            .bind(run_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
-        Ok(outcomes)
+        Ok(Ok(outcomes))
     }
 
-    async fn apply_update(
+    /// One row inside its own savepoint: what the database refuses is rolled
+    /// back alone and recorded as failed.
+    async fn apply_row(
         &self,
         conn: &mut sqlx::AnyConnection,
-        update: &PlannedUpdate,
+        run_id: i64,
+        seq: i64,
+        change: UserChange<'_>,
         now: i64,
-    ) -> Result<(Outcome, Option<String>), StoreError> {
-        let Some(mut user) = self.user_for_update(conn, update.local_id).await? else {
-            return Ok((
-                Outcome::Failed,
-                Some("The user was deleted after the preview.".into()),
-            ));
+    ) -> Result<(RowOutcome, Option<String>), StoreError> {
+        sqlx::query("SAVEPOINT sync_row")
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        match self.write_row(conn, change, now).await {
+            Ok(decided) => {
+                sqlx::query("RELEASE SAVEPOINT sync_row")
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_error)?;
+                Ok(decided)
+            }
+            Err(e) => {
+                tracing::warn!(run_id, seq, error = %e, "the database refused a row; it is recorded as failed");
+                sqlx::query("ROLLBACK TO SAVEPOINT sync_row")
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_error)?;
+                sqlx::query("RELEASE SAVEPOINT sync_row")
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_error)?;
+                Ok((
+                    RowOutcome::Failed,
+                    Some(
+                        "The database refused this change; nothing of it was written (the server log has the details)."
+                            .to_owned(),
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// Reads what the row depends on, decides, writes.
+    async fn write_row(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        change: UserChange<'_>,
+        now: i64,
+    ) -> Result<(RowOutcome, Option<String>), StoreError> {
+        let user = match change.local_id() {
+            Some(id) => self.user_for_update(conn, id).await?,
+            None => None,
         };
-        if let Some((change, now_value)) = first_conflict(&user, &update.changes) {
-            return Ok((
-                Outcome::Conflict,
-                Some(format!(
-                    "{} was changed to “{}” after the preview; not overwritten.",
-                    change.field.label(),
-                    now_value.unwrap_or_default()
-                )),
-            ));
-        }
-        apply_changes(&mut user, &update.changes);
-        if let Some(holder) = self
-            .email_holder_in(conn, &user.email, Some(user.id))
-            .await?
-        {
-            return Ok((
-                Outcome::Conflict,
-                Some(format!("The email {} now belongs to {holder}.", user.email)),
-            ));
-        }
-        user.updated_at = now;
-        user.last_synced_at = Some(now);
-        self.write_user_in(conn, &user).await?;
-        Ok((Outcome::Done, None))
-    }
-
-    async fn apply_deactivation(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        planned: &PlannedDeactivation,
-        now: i64,
-    ) -> Result<(Outcome, Option<String>), StoreError> {
-        let Some(mut user) = self.user_for_update(conn, planned.local_id).await? else {
-            return Ok((
-                Outcome::Failed,
-                Some("The user was deleted after the preview.".into()),
-            ));
+        let email_holder = match change.email_taken() {
+            Some(email) => self.email_holder_in(conn, email, change.local_id()).await?,
+            None => None,
         };
-        if user.azure_object_id.as_deref() != Some(planned.azure_object_id.as_str())
-            || user.status != UserStatus::Active
-        {
-            return Ok((
-                Outcome::Conflict,
-                Some("The user was changed after the preview; not deactivated.".into()),
-            ));
+        let object_linked = match change.links_object() {
+            Some(id) => {
+                let (n,): (i64,) =
+                    sqlx::query_as("SELECT COUNT(*) FROM users WHERE azure_object_id = $1")
+                        .bind(id)
+                        .fetch_one(&mut *conn)
+                        .await
+                        .map_err(db_error)?;
+                n > 0
+            }
+            None => false,
+        };
+        let facts = RowFacts {
+            user,
+            email_holder,
+            object_linked,
+        };
+        match decide(change, &facts, now) {
+            RowDecision::Write(user) if user.id == 0 => {
+                self.insert_user_in(conn, &user).await?;
+                Ok((RowOutcome::Done, None))
+            }
+            RowDecision::Write(user) => {
+                self.write_user_in(conn, &user).await?;
+                Ok((RowOutcome::Done, None))
+            }
+            RowDecision::Conflict(why) => Ok((RowOutcome::Conflict, Some(why))),
+            RowDecision::Fail(why) => Ok((RowOutcome::Failed, Some(why))),
         }
-        user.status = UserStatus::Deactivated;
-        user.updated_at = now;
-        user.last_synced_at = Some(now);
-        self.write_user_in(conn, &user).await?;
-        Ok((Outcome::Done, None))
-    }
-
-    async fn apply_add(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        planned: &PlannedAdd,
-        now: i64,
-    ) -> Result<(Outcome, Option<String>), StoreError> {
-        if let Some(holder) = self
-            .email_holder_in(conn, &planned.user.email, None)
-            .await?
-        {
-            return Ok((
-                Outcome::Conflict,
-                Some(format!(
-                    "The email {} now belongs to {holder}.",
-                    planned.user.email
-                )),
-            ));
-        }
-        let (linked,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM users WHERE azure_object_id = $1")
-                .bind(&planned.user.azure_object_id)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(db_error)?;
-        if linked > 0 {
-            return Ok((
-                Outcome::Conflict,
-                Some("This Azure AD user was linked by another change.".into()),
-            ));
-        }
-        self.insert_user_in(conn, &new_local_user(&planned.user, now))
-            .await?;
-        Ok((Outcome::Done, None))
     }
 
     /// Applies the run's group changes (one transaction), once.
-    pub async fn apply_groups(&self, run_id: i64, now: i64) -> Result<(), StoreError> {
-        let Some(row) = self.pending_rows(run_id, "groups", 1).await?.pop() else {
-            return Ok(());
+    pub async fn apply_groups(
+        &self,
+        run_id: i64,
+        token: &str,
+        now: i64,
+    ) -> Result<Result<(), LockLost>, StoreError> {
+        let Some(row) = self.pending_rows(run_id, None, 1).await?.pop() else {
+            return Ok(Ok(()));
         };
-        let plan: GroupPlan = parse(&row.payload)?;
+        let PlanEntry::Groups(plan) = &row.entry else {
+            return Err(StoreError::Database(format!(
+                "plan row {run_id}/{}: not the group changes",
+                row.seq
+            )));
+        };
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        for (id, name) in &plan.added {
-            sqlx::query(
-                "INSERT INTO directory_groups (azure_object_id, name, created_at, updated_at) \
-                 SELECT $1, $2, $3, $3 WHERE NOT EXISTS (SELECT 1 FROM directory_groups WHERE azure_object_id = $1)",
-            )
-            .bind(id)
-            .bind(name)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        if let Err(lost) = Self::fence(&mut tx, token, now).await? {
+            tx.rollback().await.map_err(db_error)?;
+            return Ok(Err(lost));
         }
-        for (id, _, name) in &plan.renamed {
-            sqlx::query(
-                "UPDATE directory_groups SET name = $2, updated_at = $3 WHERE azure_object_id = $1",
-            )
-            .bind(id)
-            .bind(name)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        }
-        for (group, user) in &plan.memberships_added {
-            sqlx::query(
-                "INSERT INTO group_members (group_id, user_id) \
-                 SELECT g.id, u.id FROM directory_groups g, users u WHERE g.azure_object_id = $1 AND u.azure_object_id = $2 \
-                 AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.user_id = u.id)",
-            )
-            .bind(group)
-            .bind(user)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        }
-        for (group, user) in &plan.memberships_removed {
-            sqlx::query(
-                "DELETE FROM group_members WHERE group_id = (SELECT id FROM directory_groups WHERE azure_object_id = $1) \
-                 AND user_id = (SELECT id FROM users WHERE azure_object_id = $2)",
-            )
-            .bind(group)
-            .bind(user)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        }
-        for (id, _) in &plan.removed {
-            sqlx::query("DELETE FROM directory_groups WHERE azure_object_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-        }
+        write_groups(&mut tx, plan, now).await?;
         sqlx::query("UPDATE sync_plan_rows SET outcome = 'done' WHERE run_id = $1 AND seq = $2")
             .bind(run_id)
             .bind(row.seq)
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)
+        sqlx::query("UPDATE sync_runs SET last_applied_at = $2 WHERE id = $1")
+            .bind(run_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(Ok(()))
     }
 
-    /// Ends a run with its results.
+    /// Ends an apply with its results, if `token` still holds the lock.
     pub async fn finish_run(
         &self,
         run_id: i64,
-        state: &str,
-        results_json: &str,
+        token: &str,
+        totals: &RunTotals,
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Result<(), LockLost>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        if let Err(lost) = Self::fence(&mut tx, token, now).await? {
+            tx.rollback().await.map_err(db_error)?;
+            return Ok(Err(lost));
+        }
         sqlx::query(
-            "UPDATE sync_runs SET state = $2, summary_json = $3, finished_at = $4 WHERE id = $1",
+            "UPDATE sync_runs SET state = 'applied', summary_json = $2, finished_at = $3, error = NULL WHERE id = $1",
         )
         .bind(run_id)
-        .bind(state)
-        .bind(results_json)
+        .bind(super::sync_runs::json(totals))
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        Ok(())
+        tx.commit().await.map_err(db_error)?;
+        Ok(Ok(()))
     }
 
-    /// Whether another run was applied after `since` (which makes an older
-    /// preview stale).
+    /// Whether a run other than `run_id` committed a change after `since`
+    /// (which makes a plan made at `since` stale).
     pub async fn applied_since(&self, run_id: i64, since: i64) -> Result<bool, StoreError> {
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM sync_runs WHERE state = 'applied' AND id <> $1 AND finished_at > $2")
-                .bind(run_id)
-                .bind(since)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db_error)?;
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM sync_runs WHERE id <> $1 AND last_applied_at > $2",
+        )
+        .bind(run_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)?;
         Ok(n > 0)
     }
 
@@ -361,43 +378,77 @@ impl Store {
         .map_err(db_error)
     }
 
-    /// At start: runs left mid-apply by a process that died are marked
-    /// `interrupted` (resumable), unless a live process holds the lock.
-    pub async fn mark_interrupted_runs(&self, now: i64, stale_ms: i64) -> Result<u64, StoreError> {
-        let live: (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM sync_lock WHERE id = 1 AND holder IS NOT NULL AND heartbeat_at >= $1")
-                .bind(now - stale_ms)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db_error)?;
-        if live.0 > 0 {
-            return Ok(0);
-        }
-        let done =
-            sqlx::query("UPDATE sync_runs SET state = 'interrupted' WHERE state = 'applying'")
-                .execute(&self.pool)
-                .await
-                .map_err(db_error)?;
-        sqlx::query("UPDATE sync_runs SET state = 'failed', error = 'The server stopped during the preview.', finished_at = $1 WHERE state = 'fetching'")
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        sqlx::query("UPDATE sync_lock SET holder = NULL, run_id = NULL, acquired_at = NULL, heartbeat_at = NULL WHERE id = 1")
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(done.rows_affected())
-    }
-
-    /// Gives up on a run: nothing more of it is applied.
-    pub async fn discard_run(&self, run_id: i64, now: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE sync_runs SET state = 'discarded', finished_at = $2 WHERE id = $1 AND state IN ('previewed', 'interrupted')")
+    /// Gives up on a run: nothing more of it is applied. False when the run
+    /// was not open (applied, running, discarded already).
+    pub async fn discard_run(&self, run_id: i64, now: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE sync_runs SET state = 'discarded', finished_at = $2 WHERE id = $1 AND state IN ('previewed', 'interrupted')")
             .bind(run_id)
             .bind(now)
             .execute(&self.pool)
             .await
             .map_err(db_error)?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
+}
+
+/// The group changes of a plan, in one transaction.
+async fn write_groups(
+    tx: &mut sqlx::AnyConnection,
+    plan: &GroupPlan,
+    now: i64,
+) -> Result<(), StoreError> {
+    for (id, name) in &plan.added {
+        sqlx::query(
+            "INSERT INTO directory_groups (azure_object_id, name, created_at, updated_at) \
+             SELECT $1, $2, $3, $3 WHERE NOT EXISTS (SELECT 1 FROM directory_groups WHERE azure_object_id = $1)",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    }
+    for (id, _, name) in &plan.renamed {
+        sqlx::query(
+            "UPDATE directory_groups SET name = $2, updated_at = $3 WHERE azure_object_id = $1",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    }
+    for (group, user) in &plan.memberships_added {
+        sqlx::query(
+            "INSERT INTO group_members (group_id, user_id) \
+             SELECT g.id, u.id FROM directory_groups g, users u WHERE g.azure_object_id = $1 AND u.azure_object_id = $2 \
+             AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.user_id = u.id)",
+        )
+        .bind(group)
+        .bind(user)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    }
+    for (group, user) in &plan.memberships_removed {
+        sqlx::query(
+            "DELETE FROM group_members WHERE group_id = (SELECT id FROM directory_groups WHERE azure_object_id = $1) \
+             AND user_id = (SELECT id FROM users WHERE azure_object_id = $2)",
+        )
+        .bind(group)
+        .bind(user)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    }
+    for (id, _) in &plan.removed {
+        sqlx::query("DELETE FROM directory_groups WHERE azure_object_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
 }

@@ -1,8 +1,11 @@
 //! Sync runs, their stored plans, the platform's groups, and the lock that
 //! allows one sync at a time.
 
+use super::sync_lock::LockLost;
 use super::{Store, db_error};
-use app::domain::sync::{ImportPlan, LocalGroup, LocalState};
+use app::domain::sync::run::RunTotals;
+use app::domain::sync::view::{PlanBucket, RunState};
+use app::domain::sync::{ImportPlan, LocalGroup, LocalState, PlanEntry, SyncOptions};
 use app::domain::user::LocalUser;
 use app::services::StoreError;
 use std::collections::{BTreeSet, HashMap};
@@ -10,109 +13,89 @@ use std::collections::{BTreeSet, HashMap};
 /// Plan rows written per statement (well under both engines' parameter limits).
 const ROWS_PER_INSERT: usize = 400;
 
-/// Who holds the sync lock, for the refusal message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LockHolder {
-    pub holder: String,
-    pub acquired_at: i64,
-    pub run_id: Option<i64>,
-}
-
-/// A run as the history and the jobs see it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// A run as the history and the jobs see it: typed here, where it is read.
+#[derive(Debug, Clone, PartialEq)]
 pub struct RunRecord {
     pub id: i64,
-    pub state: String,
+    pub state: RunState,
     pub started_by: String,
     pub created_at: i64,
     pub previewed_at: Option<i64>,
     pub finished_at: Option<i64>,
-    pub options_json: String,
-    pub summary_json: Option<String>,
+    pub options: SyncOptions,
+    pub totals: RunTotals,
     pub directory_users: Option<i64>,
     pub override_by: Option<String>,
     pub applied_by: Option<String>,
     pub error: Option<String>,
+    /// When the run last committed a change.
+    pub last_applied_at: Option<i64>,
 }
 
-/// The columns of [`RunRecord`], as a macro so the queries stay `&'static str`.
+/// A `sync_runs` row as stored.
+#[derive(sqlx::FromRow)]
+pub(super) struct RunRow {
+    id: i64,
+    state: String,
+    started_by: String,
+    created_at: i64,
+    previewed_at: Option<i64>,
+    finished_at: Option<i64>,
+    options_json: String,
+    summary_json: Option<String>,
+    directory_users: Option<i64>,
+    override_by: Option<String>,
+    applied_by: Option<String>,
+    error: Option<String>,
+    last_applied_at: Option<i64>,
+}
+
+impl TryFrom<RunRow> for RunRecord {
+    type Error = StoreError;
+
+    fn try_from(row: RunRow) -> Result<Self, StoreError> {
+        let unreadable =
+            |what: &str| StoreError::Database(format!("sync run {}: unreadable {what}", row.id));
+        Ok(Self {
+            state: RunState::parse(&row.state).ok_or_else(|| unreadable("state"))?,
+            options: serde_json::from_str(&row.options_json).map_err(|_| unreadable("options"))?,
+            totals: match &row.summary_json {
+                Some(json) => serde_json::from_str(json).map_err(|_| unreadable("summary"))?,
+                None => RunTotals::default(),
+            },
+            id: row.id,
+            started_by: row.started_by,
+            created_at: row.created_at,
+            previewed_at: row.previewed_at,
+            finished_at: row.finished_at,
+            directory_users: row.directory_users,
+            override_by: row.override_by,
+            applied_by: row.applied_by,
+            error: row.error,
+            last_applied_at: row.last_applied_at,
+        })
+    }
+}
+
+/// The columns of [`RunRow`], as a macro so the queries stay `&'static str`.
 macro_rules! run_columns {
     () => {
         "id, state, started_by, created_at, previewed_at, finished_at, options_json, summary_json, \
-         directory_users, override_by, applied_by, error"
+         directory_users, override_by, applied_by, error, last_applied_at"
     };
 }
 pub(super) use run_columns;
 
+pub(super) fn json<T: serde::Serialize>(value: &T) -> String {
+    // Plain data: serialising it cannot fail.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
 impl Store {
-    /// Takes the sync lock for `holder`, unless someone holds it and has
-    /// shown life within `stale_ms`. Returns the current holder on refusal.
-    pub async fn try_lock_sync(
-        &self,
-        holder: &str,
-        now: i64,
-        stale_ms: i64,
-    ) -> Result<Result<(), LockHolder>, StoreError> {
-        let taken = sqlx::query(
-            "UPDATE sync_lock SET holder = $1, acquired_at = $2, heartbeat_at = $2, run_id = NULL \
-             WHERE id = 1 AND (holder IS NULL OR heartbeat_at < $3)",
-        )
-        .bind(holder)
-        .bind(now)
-        .bind(now - stale_ms)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
-        if taken.rows_affected() == 1 {
-            return Ok(Ok(()));
-        }
-        let (holder, acquired_at, run_id): (Option<String>, Option<i64>, Option<i64>) =
-            sqlx::query_as("SELECT holder, acquired_at, run_id FROM sync_lock WHERE id = 1")
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db_error)?;
-        Ok(Err(LockHolder {
-            holder: holder.unwrap_or_default(),
-            acquired_at: acquired_at.unwrap_or(0),
-            run_id,
-        }))
-    }
-
-    /// Records which run holds the lock, and that it is alive.
-    pub async fn touch_sync_lock(
-        &self,
-        holder: &str,
-        run_id: i64,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE sync_lock SET run_id = $1, heartbeat_at = $2 WHERE id = 1 AND holder = $3",
-        )
-        .bind(run_id)
-        .bind(now)
-        .bind(holder)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(())
-    }
-
-    pub async fn unlock_sync(&self, holder: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE sync_lock SET holder = NULL, run_id = NULL, acquired_at = NULL, heartbeat_at = NULL \
-             WHERE id = 1 AND holder = $1",
-        )
-        .bind(holder)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(())
-    }
-
     pub async fn create_run(
         &self,
         started_by: &str,
-        options_json: &str,
+        options: &SyncOptions,
         now: i64,
     ) -> Result<i64, StoreError> {
         let (id,): (i64,) = sqlx::query_as(
@@ -120,7 +103,7 @@ impl Store {
         )
         .bind(started_by)
         .bind(now)
-        .bind(options_json)
+        .bind(json(options))
         .fetch_one(&self.pool)
         .await
         .map_err(db_error)?;
@@ -141,7 +124,7 @@ impl Store {
     }
 
     pub async fn get_run(&self, run_id: i64) -> Result<RunRecord, StoreError> {
-        sqlx::query_as(concat!(
+        let row: RunRow = sqlx::query_as(concat!(
             "SELECT ",
             run_columns!(),
             " FROM sync_runs WHERE id = $1"
@@ -150,19 +133,25 @@ impl Store {
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error)?
-        .ok_or(StoreError::NotFound)
+        .ok_or(StoreError::NotFound)?;
+        row.try_into()
     }
 
-    /// Stores a plan's rows and marks the run previewed, in one transaction.
+    /// Stores a plan's rows and marks the run previewed, in one
+    /// transaction, if `token` still holds the sync lock.
     pub async fn save_preview(
         &self,
         run_id: i64,
+        token: &str,
         plan: &ImportPlan,
-        summary_json: &str,
         now: i64,
-    ) -> Result<(), StoreError> {
-        let rows = plan_rows(plan);
+    ) -> Result<Result<(), LockLost>, StoreError> {
+        let rows = PlanEntry::all_of(plan);
         let mut tx = self.pool.begin().await.map_err(db_error)?;
+        if let Err(lost) = Self::fence(&mut tx, token, now).await? {
+            tx.rollback().await.map_err(db_error)?;
+            return Ok(Err(lost));
+        }
         for (chunk_index, chunk) in rows.chunks(ROWS_PER_INSERT).enumerate() {
             let mut sql = String::from(
                 "INSERT INTO sync_plan_rows (run_id, seq, bucket, search_text, payload) VALUES ",
@@ -181,9 +170,13 @@ impl Store {
                 ));
             }
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id);
-            for (i, (bucket, search, payload)) in chunk.iter().enumerate() {
+            for (i, entry) in chunk.iter().enumerate() {
                 let seq = (chunk_index * ROWS_PER_INSERT + i) as i64;
-                query = query.bind(seq).bind(*bucket).bind(search).bind(payload);
+                query = query
+                    .bind(seq)
+                    .bind(bucket_key(entry.bucket()))
+                    .bind(entry.search_text())
+                    .bind(json(entry));
             }
             query.execute(&mut *tx).await.map_err(db_error)?;
         }
@@ -192,12 +185,13 @@ impl Store {
         )
         .bind(run_id)
         .bind(now)
-        .bind(summary_json)
+        .bind(json(&RunTotals::of_plan(plan)))
         .bind(plan.directory_users as i64)
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)
+        tx.commit().await.map_err(db_error)?;
+        Ok(Ok(()))
     }
 
     /// Rows of a stored plan in one bucket: (seq, payload JSON).
@@ -254,87 +248,24 @@ impl Store {
     }
 }
 
-fn json<T: serde::Serialize>(value: &T) -> String {
-    // The plan's types are plain data: serialising them cannot fail.
-    serde_json::to_string(value).unwrap_or_default()
+/// The stored bucket of a row: the list's name, or `groups`.
+pub(super) fn bucket_key(bucket: Option<PlanBucket>) -> &'static str {
+    bucket.map_or(GROUPS_BUCKET, PlanBucket::as_str)
 }
 
-/// One stored row per plan entry: (bucket, lower-cased search text, JSON).
-fn plan_rows(plan: &ImportPlan) -> Vec<(&'static str, String, String)> {
-    let mut rows = Vec::with_capacity(
-        plan.added.len() + plan.updated.len() + plan.deactivated.len() + plan.skipped.len(),
-    );
-    let search = |parts: &[Option<&str>]| {
-        parts
-            .iter()
-            .flatten()
-            .copied()
-            .collect::<Vec<_>>()
-            .join("\n")
-            .to_lowercase()
-    };
-    for a in &plan.added {
-        let u = &a.user;
-        rows.push((
-            "added",
-            search(&[
-                Some(&u.display_name),
-                Some(&u.email),
-                u.department.as_deref(),
-                u.job_title.as_deref(),
-            ]),
-            json(a),
-        ));
-    }
-    for u in &plan.updated {
-        let d = &u.user;
-        rows.push((
-            "updated",
-            search(&[
-                Some(&d.display_name),
-                Some(&d.email),
-                d.department.as_deref(),
-                d.job_title.as_deref(),
-            ]),
-            json(u),
-        ));
-    }
-    for d in &plan.deactivated {
-        rows.push((
-            "deactivated",
-            search(&[Some(&d.display_name), Some(&d.email)]),
-            json(d),
-        ));
-    }
-    for s in &plan.skipped {
-        rows.push((
-            "skipped",
-            search(&[s.display_name.as_deref(), Some(&s.email_or_upn)]),
-            json(s),
-        ));
-    }
-    // Groups are applied together, after the users they refer to.
-    rows.push(("groups", String::new(), json(&plan.groups)));
-    rows
+/// The bucket of the one row that holds a plan's group changes.
+pub(super) const GROUPS_BUCKET: &str = "groups";
+
+/// A stored row's entry.
+pub(super) fn parse_entry(run_id: i64, seq: i64, payload: &str) -> Result<PlanEntry, StoreError> {
+    serde_json::from_str(payload)
+        .map_err(|e| StoreError::Database(format!("unreadable plan row {run_id}/{seq}: {e}")))
 }
 
 impl Store {
-    /// Every row of a run's plan with its outcome, in plan order.
-    #[allow(clippy::type_complexity)] // one row of a simple query
-    pub async fn plan_rows_with_outcomes(
-        &self,
-        run_id: i64,
-    ) -> Result<Vec<(i64, String, String, Option<String>, Option<String>)>, StoreError> {
-        sqlx::query_as("SELECT seq, bucket, payload, outcome, outcome_detail FROM sync_plan_rows WHERE run_id = $1 ORDER BY seq")
-            .bind(run_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)
-    }
-
     /// The newest runs first, for Sync history.
     pub async fn list_runs(&self, limit: i64, offset: i64) -> Result<Vec<RunRecord>, StoreError> {
-        sqlx::query_as(concat!(
+        let rows: Vec<RunRow> = sqlx::query_as(concat!(
             "SELECT ",
             run_columns!(),
             " FROM sync_runs ORDER BY id DESC LIMIT $1 OFFSET $2"
@@ -343,6 +274,7 @@ impl Store {
         .bind(offset)
         .fetch_all(&self.pool)
         .await
-        .map_err(db_error)
+        .map_err(db_error)?;
+        rows.into_iter().map(RunRecord::try_from).collect()
     }
 }

@@ -2,21 +2,15 @@
 //! one bucket at a time (searched in the database), exclusion marks and
 //! their counts, the newest runs.
 
-use super::sync_runs::{RunRecord, run_columns};
+use super::sync_apply::{EntryRow, StoredEntry};
+use super::sync_runs::parse_entry;
+use super::sync_runs::{GROUPS_BUCKET, RunRecord, RunRow, bucket_key, run_columns};
 use super::users::contains_pattern;
 use super::{Store, db_error};
+use app::domain::sync::view::{PlanBucket, RunState};
+use app::domain::sync::{GroupPlan, PlanEntry};
 use app::services::StoreError;
 use std::collections::HashMap;
-
-/// A stored plan row as a page shows it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct StoredPlanRow {
-    pub seq: i64,
-    pub payload: String,
-    pub excluded: i64,
-    pub outcome: Option<String>,
-    pub outcome_detail: Option<String>,
-}
 
 impl Store {
     /// Rows of one bucket matching `search` (name, email, department,
@@ -24,13 +18,14 @@ impl Store {
     pub async fn plan_page(
         &self,
         run_id: i64,
-        bucket: &str,
+        bucket: PlanBucket,
         search: &str,
         offset: u64,
         limit: u32,
-    ) -> Result<(Vec<StoredPlanRow>, u64), StoreError> {
+    ) -> Result<(Vec<StoredEntry>, u64), StoreError> {
         let pattern = contains_pattern(search);
-        let rows = sqlx::query_as(
+        let bucket = bucket_key(Some(bucket));
+        let rows: Vec<EntryRow> = sqlx::query_as(
             "SELECT seq, payload, excluded, outcome, outcome_detail FROM sync_plan_rows \
              WHERE run_id = $1 AND bucket = $2 AND ($3 = '' OR search_text LIKE $4 ESCAPE '\\') \
              ORDER BY seq LIMIT $5 OFFSET $6",
@@ -44,6 +39,10 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
+        let rows = rows
+            .into_iter()
+            .map(|r| r.typed(run_id))
+            .collect::<Result<Vec<_>, _>>()?;
         let (total,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM sync_plan_rows \
              WHERE run_id = $1 AND bucket = $2 AND ($3 = '' OR search_text LIKE $4 ESCAPE '\\')",
@@ -101,16 +100,20 @@ impl Store {
     }
 
     /// The newest run in `state`, or the newest of all with `None`.
-    pub async fn newest_run(&self, state: Option<&str>) -> Result<Option<RunRecord>, StoreError> {
-        sqlx::query_as(concat!(
+    pub async fn newest_run(
+        &self,
+        state: Option<RunState>,
+    ) -> Result<Option<RunRecord>, StoreError> {
+        let row: Option<RunRow> = sqlx::query_as(concat!(
             "SELECT ",
             run_columns!(),
             " FROM sync_runs WHERE ($1 = '' OR state = $1) ORDER BY id DESC LIMIT 1"
         ))
-        .bind(state.unwrap_or(""))
+        .bind(state.map_or("", RunState::as_str))
         .fetch_optional(&self.pool)
         .await
-        .map_err(db_error)
+        .map_err(db_error)?;
+        row.map(RunRecord::try_from).transpose()
     }
 
     /// Ends a fetch the admin stopped.
@@ -150,15 +153,24 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
-    /// The stored group plan of a run (its one `groups` row).
-    pub async fn group_plan_json(&self, run_id: i64) -> Result<Option<String>, StoreError> {
-        let row: Option<(String,)> = sqlx::query_as(
-            "SELECT payload FROM sync_plan_rows WHERE run_id = $1 AND bucket = 'groups'",
+    /// The stored group changes of a run (its one `groups` row).
+    pub async fn group_plan(&self, run_id: i64) -> Result<Option<GroupPlan>, StoreError> {
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT seq, payload FROM sync_plan_rows WHERE run_id = $1 AND bucket = $2",
         )
         .bind(run_id)
+        .bind(GROUPS_BUCKET)
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error)?;
-        Ok(row.map(|(p,)| p))
+        let Some((seq, payload)) = row else {
+            return Ok(None);
+        };
+        match parse_entry(run_id, seq, &payload)? {
+            PlanEntry::Groups(plan) => Ok(Some(plan)),
+            _ => Err(StoreError::Database(format!(
+                "plan row {run_id}/{seq}: not the group changes"
+            ))),
+        }
     }
 }

@@ -2,14 +2,21 @@
 //! progress after each, and record every row's outcome. Resumable: a run
 //! interrupted by a crash continues with the rows that have no outcome.
 
-use super::preview::{LOCK_STALE_MS, SyncError};
+use super::lock::{LockPolicy, SyncLock};
+use super::preview::SyncError;
 use super::progress::ProgressHub;
-use crate::store::{Outcome, RunRecord, Store, now_millis};
+use crate::store::{APPLY_ORDER, LockLost, RunRecord, Store, now_millis};
 use app::domain::sync::progress::{BucketCounts, ProgressEvent, rate_and_eta};
+use app::domain::sync::run::RowOutcome;
+use app::domain::sync::view::{PlanBucket, RunState};
 use std::time::Instant;
 
 /// A plan older than this must be previewed again.
 pub const PLAN_MAX_AGE_MS: i64 = 60 * 60 * 1000;
+/// An interrupted run may be resumed this long after its preview: longer
+/// than a fresh preview's hour, since a resume finishes what an admin has
+/// already confirmed, but not forever.
+pub const RESUME_MAX_AGE_MS: i64 = 24 * 60 * 60 * 1000;
 /// Rows per transaction.
 pub const BATCH_SIZE: i64 = 200;
 
@@ -28,7 +35,7 @@ pub async fn apply(
     hub: &ProgressHub,
     request: ApplyRequest<'_>,
 ) -> Result<BucketCounts, SyncError> {
-    ApplyJob::begin(store, &request)
+    ApplyJob::begin(store, &request, LockPolicy::default())
         .await?
         .run(store, hub)
         .await
@@ -36,41 +43,43 @@ pub async fn apply(
 
 /// Whether a run may be applied now; the refusal says what to do instead.
 pub async fn check_applicable(store: &Store, run: &RunRecord) -> Result<(), SyncError> {
-    match run.state.as_str() {
-        "previewed" => {
-            let previewed_at = run.previewed_at.unwrap_or(run.created_at);
-            if now_millis() - previewed_at > PLAN_MAX_AGE_MS {
-                return Err(SyncError::NotApplicable(
-                    "This preview is more than an hour old. Preview again.".into(),
-                ));
-            }
+    let previewed_at = run.previewed_at.unwrap_or(run.created_at);
+    let age = now_millis() - previewed_at;
+    match run.state {
+        RunState::Previewed if age > PLAN_MAX_AGE_MS => Err(SyncError::NotApplicable(
+            "This preview is more than an hour old. Preview again.".into(),
+        )),
+        RunState::Interrupted if age > RESUME_MAX_AGE_MS => Err(SyncError::NotApplicable(
+            "This interrupted sync was previewed more than 24 hours ago, too long to finish safely. Discard it and \
+             preview again."
+                .into(),
+        )),
+        RunState::Previewed | RunState::Interrupted => {
             if store.applied_since(run.id, previewed_at).await? {
-                return Err(SyncError::NotApplicable(
-                    "Another sync was applied after this preview was made. Preview again.".into(),
-                ));
+                return Err(SyncError::NotApplicable(match run.state {
+                    RunState::Previewed => {
+                        "Another sync was applied after this preview was made. Preview again."
+                    }
+                    _ => {
+                        "Another sync has changed users since this one was previewed, so it cannot be resumed. \
+                         Discard it and preview again."
+                    }
+                }
+                .into()));
             }
             Ok(())
         }
-        "interrupted" => Ok(()),
-        "applied" => Err(SyncError::NotApplicable(
+        RunState::Applied => Err(SyncError::NotApplicable(
             "This preview was applied already.".into(),
         )),
-        "discarded" => Err(SyncError::NotApplicable(
+        RunState::Discarded => Err(SyncError::NotApplicable(
             "This preview was discarded. Preview again.".into(),
         )),
         other => Err(SyncError::NotApplicable(format!(
-            "This run cannot be applied (it is {other}). Preview again."
+            "This run cannot be applied (it is {}). Preview again.",
+            other.label().to_lowercase()
         ))),
     }
-}
-
-/// The safety reasons stored with a run's preview.
-pub fn safety_reasons(run: &RunRecord) -> Vec<String> {
-    run.summary_json
-        .as_deref()
-        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-        .and_then(|v| serde_json::from_value(v["safety"].clone()).ok())
-        .unwrap_or_default()
 }
 
 /// An apply that passed its checks and holds the sync lock, not yet run.
@@ -79,72 +88,114 @@ pub fn safety_reasons(run: &RunRecord) -> Vec<String> {
 pub struct ApplyJob {
     pub run_id: i64,
     admin: String,
-    excluded: Vec<i64>,
-    overriding: bool,
+    lock: SyncLock,
 }
 
 impl ApplyJob {
-    /// Checks the run may be applied (state, age, threshold) and takes the lock.
-    pub async fn begin(store: &Store, request: &ApplyRequest<'_>) -> Result<Self, SyncError> {
-        let run = store.get_run(request.run_id).await?;
-        check_applicable(store, &run).await?;
-        let safety = safety_reasons(&run);
-        if !safety.is_empty() && !request.override_threshold {
-            return Err(SyncError::ThresholdExceeded(safety));
+    /// Checks the run may be applied (state, age, threshold), takes the
+    /// lock, checks again under it, and marks the run applying.
+    pub async fn begin(
+        store: &Store,
+        request: &ApplyRequest<'_>,
+        policy: LockPolicy,
+    ) -> Result<Self, SyncError> {
+        let mut run = store.get_run(request.run_id).await?;
+        if run.state == RunState::Applying {
+            // Its process may have just died: marked interrupted, it resumes.
+            super::lock::reap(store, policy).await?;
+            run = store.get_run(request.run_id).await?;
         }
-        store
-            .try_lock_sync(request.admin, now_millis(), LOCK_STALE_MS)
+        check_applicable(store, &run).await?;
+        let safety = &run.totals.safety;
+        if !safety.is_empty() && !request.override_threshold {
+            return Err(SyncError::ThresholdExceeded(safety.clone()));
+        }
+        let lock = SyncLock::acquire(store, request.admin, Some(request.run_id), policy)
             .await?
             .map_err(SyncError::Busy)?;
+        let overriding = !safety.is_empty();
+        let marked = async {
+            // Under the lock: the run may have moved on since it was read.
+            check_applicable(store, &store.get_run(request.run_id).await?).await?;
+            store.exclude_rows(request.run_id, request.excluded).await?;
+            let marked = store
+                .mark_applying(
+                    request.run_id,
+                    lock.token(),
+                    request.admin,
+                    overriding.then_some(request.admin),
+                    now_millis(),
+                )
+                .await?
+                .map_err(|LockLost| SyncError::LockLost)?;
+            if marked {
+                Ok(())
+            } else {
+                Err(SyncError::NotApplicable(
+                    "This preview was applied or discarded meanwhile.".into(),
+                ))
+            }
+        }
+        .await;
+        if let Err(e) = marked {
+            lock.release().await;
+            return Err(e);
+        }
         Ok(Self {
             run_id: request.run_id,
             admin: request.admin.to_owned(),
-            excluded: request.excluded.to_vec(),
-            overriding: !safety.is_empty(),
+            lock,
         })
     }
 
-    /// Writes every batch; releases the lock in every case.
+    /// Writes every batch. The lock is released before the end is
+    /// announced; a run that fails part-way is left interrupted (resumable).
     #[tracing::instrument(skip_all, fields(run_id = self.run_id))]
     pub async fn run(self, store: &Store, hub: &ProgressHub) -> Result<BucketCounts, SyncError> {
-        let request = ApplyRequest {
-            run_id: self.run_id,
-            admin: &self.admin,
-            excluded: &self.excluded,
-            override_threshold: self.overriding,
+        let Self {
+            run_id,
+            admin,
+            lock,
+        } = self;
+        let lost = lock.lost();
+        let result = tokio::select! {
+            result = write_batches(store, hub, run_id, &admin, lock.token()) => result,
+            () = lost => Err(SyncError::LockLost),
         };
-        let result = run_apply(store, hub, &request, self.overriding).await;
-        if let Err(e) = store.unlock_sync(&self.admin).await {
-            tracing::error!(error = %e, "could not release the sync lock");
-        }
-        if let Err(e) = &result {
-            tracing::error!(error = %e, "apply failed");
-            if let Err(e) = store.interrupt_run(self.run_id, &e.to_string()).await {
-                tracing::error!(error = %e, "could not mark the run interrupted");
+        let ended: Result<ProgressEvent, app::services::StoreError> = match &result {
+            Ok((counts, duration_ms)) => Ok(ProgressEvent::Finished {
+                run_id,
+                counts: *counts,
+                duration_ms: *duration_ms,
+            }),
+            Err(e) => {
+                tracing::error!(error = %e, "apply stopped");
+                // After a takeover the run is the new holder's to mark.
+                if !matches!(e, SyncError::LockLost)
+                    && let Err(e) = store.interrupt_run(run_id, &e.to_string()).await
+                {
+                    tracing::error!(error = %e, "could not mark the run interrupted");
+                }
+                Ok(ProgressEvent::Failed {
+                    run_id,
+                    message: e.to_string(),
+                })
             }
-            hub.publish(ProgressEvent::Failed {
-                run_id: self.run_id,
-                message: e.to_string(),
-            });
-        }
-        result
+        };
+        lock.release().await;
+        hub.publish(ended?);
+        result.map(|(counts, _)| counts)
     }
 }
 
-async fn run_apply(
+/// The batches, then the groups, then the run's results.
+async fn write_batches(
     store: &Store,
     hub: &ProgressHub,
-    request: &ApplyRequest<'_>,
-    overriding: bool,
-) -> Result<BucketCounts, SyncError> {
-    let run_id = request.run_id;
-    store
-        .touch_sync_lock(request.admin, run_id, now_millis())
-        .await?;
-    store.exclude_rows(run_id, request.excluded).await?;
-    store
-        .mark_applying(run_id, request.admin, overriding.then_some(request.admin))
-        .await?;
+    run_id: i64,
+    admin: &str,
+    token: &str,
+) -> Result<(BucketCounts, u64), SyncError> {
     let total = store.count_pending(run_id).await?;
     let started = Instant::now();
     let mut counts = BucketCounts::default();
@@ -153,7 +204,7 @@ async fn run_apply(
         let (rate, eta) = rate_and_eta(done, total, started.elapsed().as_millis() as u64);
         hub.publish(ProgressEvent::Applying {
             run_id,
-            started_by: request.admin.to_owned(),
+            started_by: admin.to_owned(),
             done,
             total,
             counts,
@@ -162,50 +213,66 @@ async fn run_apply(
         });
     };
     publish(0, counts);
-    // Updates first: they may release addresses that additions take.
-    for bucket in ["updated", "deactivated", "added"] {
+    for bucket in APPLY_ORDER {
         loop {
-            let rows = store.pending_rows(run_id, bucket, BATCH_SIZE).await?;
+            let rows = store.pending_rows(run_id, Some(bucket), BATCH_SIZE).await?;
             if rows.is_empty() {
                 break;
             }
-            let outcomes = store.apply_batch(run_id, &rows, now_millis()).await?;
+            let outcomes = store
+                .apply_batch(run_id, token, &rows, now_millis())
+                .await?
+                .map_err(|LockLost| SyncError::LockLost)?;
             for outcome in outcomes {
-                match (outcome, bucket) {
-                    (Outcome::Done, "updated") => counts.updated += 1,
-                    (Outcome::Done, "deactivated") => counts.deactivated += 1,
-                    (Outcome::Done, _) => counts.added += 1,
-                    (Outcome::Conflict, _) => counts.conflicts += 1,
-                    (Outcome::Failed, _) => counts.failed += 1,
-                    (Outcome::Excluded, _) => counts.skipped += 1,
-                }
+                count(&mut counts, bucket, outcome, 1);
             }
             done += rows.len() as u64;
-            store
-                .touch_sync_lock(request.admin, run_id, now_millis())
-                .await?;
             publish(done, counts);
         }
     }
-    store.apply_groups(run_id, now_millis()).await?;
-
-    let run = store.get_run(run_id).await?;
-    let mut summary: serde_json::Value = run
-        .summary_json
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_else(|| serde_json::json!({}));
-    summary["results"] = serde_json::json!(counts);
-    let duration_ms = started.elapsed().as_millis() as u64;
-    summary["durationMs"] = serde_json::json!(duration_ms);
     store
-        .finish_run(run_id, "applied", &summary.to_string(), now_millis())
-        .await?;
+        .apply_groups(run_id, token, now_millis())
+        .await?
+        .map_err(|LockLost| SyncError::LockLost)?;
+
+    // A resumed run reports every row it ever applied, not this part only.
+    let counts = outcome_totals(store, run_id).await?;
+    let mut totals = store.get_run(run_id).await?.totals;
+    let duration_ms = started.elapsed().as_millis() as u64;
+    totals.results = Some(counts);
+    totals.duration_ms = Some(duration_ms);
+    store
+        .finish_run(run_id, token, &totals, now_millis())
+        .await?
+        .map_err(|LockLost| SyncError::LockLost)?;
     tracing::info!(run_id, ?counts, duration_ms, "sync applied");
-    hub.publish(ProgressEvent::Finished {
-        run_id,
-        counts,
-        duration_ms,
-    });
+    Ok((counts, duration_ms))
+}
+
+/// Adds `n` rows of `bucket` that ended as `outcome`.
+fn count(counts: &mut BucketCounts, bucket: PlanBucket, outcome: RowOutcome, n: u64) {
+    let slot = match (outcome, bucket) {
+        (RowOutcome::Done, PlanBucket::Updated) => &mut counts.updated,
+        (RowOutcome::Done, PlanBucket::Deactivated) => &mut counts.deactivated,
+        (RowOutcome::Done, _) => &mut counts.added,
+        (RowOutcome::Conflict, _) => &mut counts.conflicts,
+        (RowOutcome::Failed, _) => &mut counts.failed,
+        (RowOutcome::Excluded, _) => &mut counts.skipped,
+    };
+    *slot += n;
+}
+
+/// Every row's outcome so far, counted.
+async fn outcome_totals(store: &Store, run_id: i64) -> Result<BucketCounts, SyncError> {
+    let mut counts = BucketCounts::default();
+    for (bucket, outcome, n) in store.outcome_counts(run_id).await? {
+        let (Some(bucket), Some(outcome)) = (
+            PlanBucket::parse(&bucket).filter(|b| b.applies()),
+            outcome.as_deref().and_then(RowOutcome::parse),
+        ) else {
+            continue;
+        };
+        count(&mut counts, bucket, outcome, n.max(0) as u64);
+    }
     Ok(counts)
 }

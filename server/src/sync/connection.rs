@@ -179,7 +179,7 @@ impl ConnectionService {
             .map_err(ConnectionFailure::Refused)?;
         let mut groups = Vec::new();
         client
-            .list_groups(|page, _| {
+            .list_groups(false, |page, _| {
                 groups.extend(page.into_iter().map(|g| GroupChoice {
                     name: g.display_name.unwrap_or_default(),
                     id: g.id,

@@ -2,7 +2,8 @@
 //! (what did), one row per user, for admins to keep or to open in Excel.
 
 use crate::store::Store;
-use app::domain::sync::{FieldChange, PlannedAdd, PlannedDeactivation, PlannedUpdate, SkippedUser};
+use app::domain::sync::run::RowOutcome;
+use app::domain::sync::{FieldChange, PlanEntry};
 use app::services::StoreError;
 
 const HEADER: &str = "Change,Name,Email,Department,Job title,Details,Outcome,Outcome details";
@@ -45,13 +46,11 @@ fn line(fields: [&str; 8]) -> String {
 pub async fn run_csv(store: &Store, run_id: i64) -> Result<String, StoreError> {
     let mut out = String::from(HEADER);
     out.push_str("\r\n");
-    for (seq, bucket, payload, outcome, detail) in store.plan_rows_with_outcomes(run_id).await? {
-        let outcome = outcome.as_deref().unwrap_or("");
-        let detail = detail.as_deref().unwrap_or("");
-        let bad = || StoreError::Database(format!("unreadable plan row {seq} of run {run_id}"));
-        let row = match bucket.as_str() {
-            "added" => {
-                let a: PlannedAdd = serde_json::from_str(&payload).map_err(|_| bad())?;
+    for stored in store.plan_entries(run_id).await? {
+        let outcome = stored.outcome.map_or("", RowOutcome::as_str);
+        let detail = stored.outcome_detail.as_deref().unwrap_or("");
+        let row = match &stored.entry {
+            PlanEntry::Add(a) => {
                 let u = &a.user;
                 line([
                     "Add",
@@ -64,48 +63,40 @@ pub async fn run_csv(store: &Store, run_id: i64) -> Result<String, StoreError> {
                     detail,
                 ])
             }
-            "updated" => {
-                let p: PlannedUpdate = serde_json::from_str(&payload).map_err(|_| bad())?;
+            PlanEntry::Update(p) => {
                 let u = &p.user;
-                let details = changes_text(&p.changes);
                 line([
                     "Update",
                     &u.display_name,
                     &u.email,
                     u.department.as_deref().unwrap_or(""),
                     u.job_title.as_deref().unwrap_or(""),
-                    &details,
+                    &changes_text(&p.changes),
                     outcome,
                     detail,
                 ])
             }
-            "deactivated" => {
-                let d: PlannedDeactivation = serde_json::from_str(&payload).map_err(|_| bad())?;
-                line([
-                    "Deactivate",
-                    &d.display_name,
-                    &d.email,
-                    "",
-                    "",
-                    &d.reason.to_string(),
-                    outcome,
-                    detail,
-                ])
-            }
-            "skipped" => {
-                let s: SkippedUser = serde_json::from_str(&payload).map_err(|_| bad())?;
-                line([
-                    "Skip",
-                    s.display_name.as_deref().unwrap_or(""),
-                    &s.email_or_upn,
-                    "",
-                    "",
-                    &s.reason.to_string(),
-                    "",
-                    "",
-                ])
-            }
-            _ => continue,
+            PlanEntry::Deactivate(d) => line([
+                "Deactivate",
+                &d.display_name,
+                &d.email,
+                "",
+                "",
+                &d.reason.to_string(),
+                outcome,
+                detail,
+            ]),
+            PlanEntry::Skip(s) => line([
+                "Skip",
+                s.display_name.as_deref().unwrap_or(""),
+                &s.email_or_upn,
+                "",
+                "",
+                &s.reason.to_string(),
+                "",
+                "",
+            ]),
+            PlanEntry::Groups(_) => continue,
         };
         out.push_str(&row);
         out.push_str("\r\n");

@@ -1,10 +1,11 @@
 //! Reads the whole directory for a preview: users (page by page, with the
-//! total for a progress bar), groups, and each group's user members with
-//! nested groups flattened. Progress is published after every page.
+//! count Graph reports, for a progress bar and to prove the read complete),
+//! groups (with theirs), and each group's user members with nested groups
+//! flattened. Progress is published after every page.
 
 use super::progress::ProgressHub;
 use crate::graph::{GraphClient, GraphError};
-use app::domain::sync::DirectorySnapshot;
+use app::domain::sync::completeness::DirectoryRead;
 use app::domain::sync::progress::ProgressEvent;
 
 /// Fetches the directory for run `run_id`, started by `started_by`.
@@ -13,8 +14,9 @@ pub async fn fetch_directory(
     hub: &ProgressHub,
     run_id: i64,
     started_by: &str,
-) -> Result<DirectorySnapshot, GraphError> {
-    let mut snapshot = DirectorySnapshot::default();
+) -> Result<DirectoryRead, GraphError> {
+    let mut read = DirectoryRead::default();
+    let snapshot = &mut read.snapshot;
     let report = |pages: u32, users: u64, total: Option<u64>, groups: u64| {
         hub.publish(ProgressEvent::Fetching {
             run_id,
@@ -34,8 +36,8 @@ pub async fn fetch_directory(
         .await?;
     let user_total = users.items_so_far;
     let mut pages = users.pages;
-    client
-        .list_groups(|page, progress| {
+    let groups = client
+        .list_groups(true, |page, progress| {
             snapshot.groups.extend(page);
             report(
                 pages + progress.pages,
@@ -45,12 +47,14 @@ pub async fn fetch_directory(
             );
         })
         .await?;
-    pages += 1;
+    pages += groups.pages;
     for group in &snapshot.groups {
         let members = client.group_user_ids(&group.id, true).await?;
         snapshot.group_user_ids.insert(group.id.clone(), members);
         pages += 1;
         report(pages, user_total, users.total, snapshot.groups.len() as u64);
     }
-    Ok(snapshot)
+    read.users_reported = users.total;
+    read.groups_reported = groups.total;
+    Ok(read)
 }

@@ -7,10 +7,12 @@ mod connection_settings;
 pub mod csv;
 pub mod fetch;
 pub mod history;
+pub mod lock;
 pub mod preview;
 pub mod progress;
 pub mod service;
 
 pub use connection::{Connection, ConnectionService, DemoTenant};
+pub use lock::LockPolicy;
 pub use progress::ProgressHub;
 pub use service::ImportService;

@@ -1,19 +1,19 @@
-//! The preview job: take the sync lock, read the directory, compare it with
-//! the platform, and store the plan as a run in state `previewed` with who
-//! asked and the counts. Nothing in the platform's directory changes.
+//! The preview job: take the sync lock, read the directory, check the read
+//! is complete, compare it with the platform, and store the plan as a run
+//! in state `previewed` with who asked and the counts. Nothing in the
+//! platform's directory changes.
 
 use super::fetch::fetch_directory;
+use super::lock::{LockPolicy, SyncLock};
 use super::progress::ProgressHub;
 use crate::graph::{GraphClient, GraphError};
 use crate::store::{LockHolder, Store, now_millis};
 use app::domain::format::format_timestamp;
+use app::domain::sync::completeness::check_read;
 use app::domain::sync::progress::{BucketCounts, ProgressEvent};
 use app::domain::sync::{ImportPlan, SyncOptions, plan_import};
 use app::services::StoreError;
 use std::fmt;
-
-/// A lock not refreshed for this long belongs to a process that died.
-pub const LOCK_STALE_MS: i64 = 15 * 60 * 1000;
 
 #[derive(Debug)]
 pub enum SyncError {
@@ -27,16 +27,27 @@ pub enum SyncError {
     ThresholdExceeded(Vec<String>),
     /// The admin stopped the fetch.
     Cancelled,
+    /// The directory's answer was incomplete; nothing was planned.
+    Incomplete(String),
+    /// Another run took the sync lock over (this one had gone silent).
+    LockLost,
 }
 
 impl fmt::Display for SyncError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::Busy(holder) if holder.holder.is_empty() => {
+                f.write_str("Another sync is just starting. Wait for it to finish, then try again.")
+            }
             Self::Busy(holder) => write!(
                 f,
                 "A sync started by {} at {} is still running. Wait for it to finish, then try again.",
                 holder.holder,
                 format_timestamp(holder.acquired_at)
+            ),
+            Self::Incomplete(why) => f.write_str(why),
+            Self::LockLost => f.write_str(
+                "This sync stopped: it went silent for too long and another sync took over. Nothing more of it was written.",
             ),
             Self::Graph(e) => e.fmt(f),
             Self::Store(_) => f.write_str(
@@ -65,14 +76,7 @@ impl From<StoreError> for SyncError {
 
 /// The counts a plan shows, per bucket.
 pub fn counts(plan: &ImportPlan) -> BucketCounts {
-    BucketCounts {
-        added: plan.added.len() as u64,
-        updated: plan.updated.len() as u64,
-        deactivated: plan.deactivated.len() as u64,
-        skipped: plan.skipped.len() as u64,
-        conflicts: 0,
-        failed: 0,
-    }
+    app::domain::sync::run::RunTotals::of_plan(plan).counts
 }
 
 /// Runs a preview for `admin` to the end; returns the run's id.
@@ -83,7 +87,7 @@ pub async fn preview(
     admin: &str,
     options: &SyncOptions,
 ) -> Result<i64, SyncError> {
-    let job = PreviewJob::begin(store, admin, options).await?;
+    let job = PreviewJob::begin(store, admin, options, LockPolicy::default()).await?;
     job.run(store, hub, client, std::future::pending()).await
 }
 
@@ -94,6 +98,7 @@ pub struct PreviewJob {
     pub run_id: i64,
     admin: String,
     options: SyncOptions,
+    lock: SyncLock,
 }
 
 impl PreviewJob {
@@ -102,28 +107,35 @@ impl PreviewJob {
         store: &Store,
         admin: &str,
         options: &SyncOptions,
+        policy: LockPolicy,
     ) -> Result<Self, SyncError> {
-        store
-            .try_lock_sync(admin, now_millis(), LOCK_STALE_MS)
+        let lock = SyncLock::acquire(store, admin, None, policy)
             .await?
             .map_err(SyncError::Busy)?;
-        let options_json = serde_json::to_string(options).unwrap_or_default();
-        let run_id = match store.create_run(admin, &options_json, now_millis()).await {
-            Ok(id) => id,
+        let created = async {
+            let run_id = store.create_run(admin, options, now_millis()).await?;
+            lock.attach(run_id).await?;
+            Ok::<_, StoreError>(run_id)
+        }
+        .await;
+        match created {
+            Ok(run_id) => Ok(Self {
+                run_id,
+                admin: admin.to_owned(),
+                options: options.clone(),
+                lock,
+            }),
             Err(e) => {
-                release(store, admin).await;
-                return Err(e.into());
+                lock.release().await;
+                Err(e.into())
             }
-        };
-        Ok(Self {
-            run_id,
-            admin: admin.to_owned(),
-            options: options.clone(),
-        })
+        }
     }
 
-    /// Fetches, plans and stores; stops early when `cancel` completes
-    /// (the run is then `cancelled`). Releases the lock in every case.
+    /// Fetches, plans and stores; stops early when `cancel` completes (the
+    /// run is then `cancelled`) or when the lock is lost. The lock is
+    /// released before the end is announced, so that the next step (an
+    /// apply sent at once) finds it free.
     #[tracing::instrument(skip_all, fields(run_id = self.run_id))]
     pub async fn run(
         self,
@@ -132,86 +144,86 @@ impl PreviewJob {
         client: &GraphClient,
         cancel: impl std::future::Future<Output = ()>,
     ) -> Result<i64, SyncError> {
-        let (run_id, admin) = (self.run_id, self.admin.as_str());
+        let Self {
+            run_id,
+            admin,
+            options,
+            lock,
+        } = self;
+        let admin = admin.as_str();
+        let lost = lock.lost();
         let result = tokio::select! {
-            result = run_preview(store, hub, client, admin, run_id, &self.options) => result,
-            () = cancel => {
+            result = plan_and_store(store, hub, client, admin, run_id, &options, lock.token()) => result,
+            () = cancel => Err(SyncError::Cancelled),
+            () = lost => Err(SyncError::LockLost),
+        };
+        let ended = match &result {
+            Ok(plan) => {
+                tracing::info!(
+                    run_id,
+                    added = plan.added.len(),
+                    updated = plan.updated.len(),
+                    deactivated = plan.deactivated.len(),
+                    "preview stored"
+                );
+                Ok(ProgressEvent::Previewed {
+                    run_id,
+                    counts: counts(plan),
+                    unchanged: plan.unchanged,
+                })
+            }
+            Err(SyncError::Cancelled) => {
                 tracing::info!(run_id, %admin, "preview cancelled");
-                store.cancel_run(run_id, admin, now_millis()).await?;
-                hub.publish(ProgressEvent::Cancelled { run_id, by: admin.to_owned() });
-                Err(SyncError::Cancelled)
+                store
+                    .cancel_run(run_id, admin, now_millis())
+                    .await
+                    .map(|()| ProgressEvent::Cancelled {
+                        run_id,
+                        by: admin.to_owned(),
+                    })
+            }
+            // The run is the new holder's to mark; nothing is written here.
+            Err(SyncError::LockLost) => Ok(ProgressEvent::Failed {
+                run_id,
+                message: SyncError::LockLost.to_string(),
+            }),
+            Err(e) => {
+                let message = e.to_string();
+                tracing::warn!(run_id, %message, "preview failed");
+                store
+                    .fail_run(run_id, &message, now_millis())
+                    .await
+                    .map(|()| ProgressEvent::Failed { run_id, message })
             }
         };
-        release(store, admin).await;
-        result
+        lock.release().await;
+        hub.publish(ended?);
+        result.map(|_| run_id)
     }
 }
 
-async fn release(store: &Store, admin: &str) {
-    if let Err(e) = store.unlock_sync(admin).await {
-        tracing::error!(error = %e, "could not release the sync lock");
-    }
-}
-
-async fn run_preview(
+async fn plan_and_store(
     store: &Store,
     hub: &ProgressHub,
     client: &GraphClient,
     admin: &str,
     run_id: i64,
     options: &SyncOptions,
-) -> Result<i64, SyncError> {
-    store.touch_sync_lock(admin, run_id, now_millis()).await?;
-    let planned = async {
-        let directory = fetch_directory(client, hub, run_id, admin)
-            .await
-            .map_err(SyncError::Graph)?;
-        store.touch_sync_lock(admin, run_id, now_millis()).await?;
-        hub.publish(ProgressEvent::Planning {
-            run_id,
-            started_by: admin.to_owned(),
-        });
-        let local = store.load_local_state().await?;
-        let plan = plan_import(&directory, &local, options);
-        let summary = serde_json::json!({
-            "counts": counts(&plan),
-            "unchanged": plan.unchanged,
-            "groups": {
-                "added": plan.groups.added.len(),
-                "renamed": plan.groups.renamed.len(),
-                "removed": plan.groups.removed.len(),
-                "membershipsAdded": plan.groups.memberships_added.len(),
-                "membershipsRemoved": plan.groups.memberships_removed.len(),
-            },
-            "safety": plan.safety.reasons,
-        });
-        store
-            .save_preview(run_id, &plan, &summary.to_string(), now_millis())
-            .await?;
-        Ok::<_, SyncError>(plan)
-    }
-    .await;
-    match planned {
-        Ok(plan) => {
-            tracing::info!(
-                run_id,
-                added = plan.added.len(),
-                updated = plan.updated.len(),
-                "preview stored"
-            );
-            hub.publish(ProgressEvent::Previewed {
-                run_id,
-                counts: counts(&plan),
-                unchanged: plan.unchanged,
-            });
-            Ok(run_id)
-        }
-        Err(e) => {
-            let message = e.to_string();
-            tracing::warn!(run_id, %message, "preview failed");
-            store.fail_run(run_id, &message, now_millis()).await?;
-            hub.publish(ProgressEvent::Failed { run_id, message });
-            Err(e)
-        }
-    }
+    token: &str,
+) -> Result<ImportPlan, SyncError> {
+    let read = fetch_directory(client, hub, run_id, admin)
+        .await
+        .map_err(SyncError::Graph)?;
+    check_read(&read, options, &store.group_names().await?).map_err(SyncError::Incomplete)?;
+    hub.publish(ProgressEvent::Planning {
+        run_id,
+        started_by: admin.to_owned(),
+    });
+    let local = store.load_local_state().await?;
+    let plan = plan_import(&read.snapshot, &local, options);
+    store
+        .save_preview(run_id, token, &plan, now_millis())
+        .await?
+        .map_err(|_| SyncError::LockLost)?;
+    Ok(plan)
 }

@@ -2,20 +2,21 @@
 //! the connection: previews and applies start here and run in the
 //! background; the pages read stored plans one page at a time.
 
-use super::apply::{ApplyJob, ApplyRequest, check_applicable, safety_reasons};
+use super::apply::{ApplyJob, ApplyRequest, check_applicable};
 use super::connection::ConnectionService;
-use super::history::{run_options, run_summary};
+use super::history::run_summary;
+use super::lock::LockPolicy;
 use super::preview::{PreviewJob, SyncError};
 use super::progress::ProgressHub;
 use crate::graph::RetryPolicy;
-use crate::store::{RunRecord, Store, StoredPlanRow};
+use crate::store::{RunRecord, Store, StoredEntry};
 use app::domain::paging::{PAGE_SIZE, Page, UserQuery};
+use app::domain::sync::PlanEntry;
 use app::domain::sync::progress::{BucketCounts, ProgressEvent};
 use app::domain::sync::view::{
     ExcludedCounts, GroupChange, ImportOverview, PlanBucket, PlanRow, PreviewSummary, RunState,
     RunSummary,
 };
-use app::domain::sync::{GroupPlan, PlannedAdd, PlannedDeactivation, PlannedUpdate, SkippedUser};
 use app::services::{StoreError, SyncFailure, SyncJobs};
 use async_trait::async_trait;
 use std::sync::{Arc, Mutex};
@@ -29,15 +30,22 @@ pub struct ImportService {
     hub: Arc<ProgressHub>,
     connections: Arc<ConnectionService>,
     fetch: RunningFetch,
+    lock_policy: LockPolicy,
 }
 
 impl ImportService {
-    pub fn new(store: Store, hub: Arc<ProgressHub>, connections: Arc<ConnectionService>) -> Self {
+    pub fn new(
+        store: Store,
+        hub: Arc<ProgressHub>,
+        connections: Arc<ConnectionService>,
+        lock_policy: LockPolicy,
+    ) -> Self {
         Self {
             store,
             hub,
             connections,
             fetch: Arc::default(),
+            lock_policy,
         }
     }
 
@@ -85,36 +93,31 @@ fn refusal(error: SyncError) -> SyncFailure {
     }
 }
 
-fn plan_row(bucket: PlanBucket, row: &StoredPlanRow) -> Result<PlanRow, StoreError> {
-    fn parse<T: serde::de::DeserializeOwned>(row: &StoredPlanRow) -> Result<T, StoreError> {
-        serde_json::from_str(&row.payload)
-            .map_err(|e| StoreError::Database(format!("unreadable plan row {}: {e}", row.seq)))
-    }
-    let mut shown = match bucket {
-        PlanBucket::Added => PlanRow::added(row.seq, &parse::<PlannedAdd>(row)?),
-        PlanBucket::Updated => PlanRow::updated(row.seq, &parse::<PlannedUpdate>(row)?),
-        PlanBucket::Deactivated => {
-            PlanRow::deactivated(row.seq, &parse::<PlannedDeactivation>(row)?)
-        }
-        PlanBucket::Skipped => PlanRow::skipped(row.seq, &parse::<SkippedUser>(row)?),
+fn plan_row(row: &StoredEntry) -> Option<PlanRow> {
+    let mut shown = match &row.entry {
+        PlanEntry::Add(a) => PlanRow::added(row.seq, a),
+        PlanEntry::Update(u) => PlanRow::updated(row.seq, u),
+        PlanEntry::Deactivate(d) => PlanRow::deactivated(row.seq, d),
+        PlanEntry::Skip(s) => PlanRow::skipped(row.seq, s),
+        PlanEntry::Groups(_) => return None,
     };
-    shown.excluded = row.excluded != 0;
-    shown.outcome = row.outcome.clone();
+    shown.excluded = row.excluded;
+    shown.outcome = row.outcome.map(|o| o.as_str().to_owned());
     shown.outcome_detail = row.outcome_detail.clone();
-    Ok(shown)
+    Some(shown)
 }
 
 #[async_trait]
 impl SyncJobs for ImportService {
     async fn overview(&self) -> Result<ImportOverview, SyncFailure> {
         let last = self.store.newest_run(None).await?;
-        let interrupted = self.store.newest_run(Some("interrupted")).await?;
+        let interrupted = self.store.newest_run(Some(RunState::Interrupted)).await?;
         Ok(ImportOverview {
             connection: self.connections.current().await?.status(),
             progress: self.hub.current(),
             open_preview: last
                 .as_ref()
-                .filter(|run| run.state == "previewed")
+                .filter(|run| run.state == RunState::Previewed)
                 .map(|run| run.id),
             last_run: last.as_ref().map(run_summary),
             interrupted: interrupted.as_ref().map(run_summary),
@@ -132,7 +135,7 @@ impl SyncJobs for ImportService {
         // The options saved in Settings when the preview starts; the run
         // records them.
         let options = self.store.sync_options().await?;
-        let job = PreviewJob::begin(&self.store, admin, &options)
+        let job = PreviewJob::begin(&self.store, admin, &options, self.lock_policy)
             .await
             .map_err(refusal)?;
         let run_id = job.run_id;
@@ -179,8 +182,8 @@ impl SyncJobs for ImportService {
         };
         Ok(PreviewSummary {
             excluded: self.excluded(run_id).await?,
-            safety_reasons: safety_reasons(&run),
-            options: run_options(&run),
+            safety_reasons: run.totals.safety.clone(),
+            options: run.options.clone(),
             stale,
             run: run_summary(&run),
         })
@@ -194,18 +197,9 @@ impl SyncJobs for ImportService {
     ) -> Result<Page<PlanRow>, SyncFailure> {
         let (rows, total) = self
             .store
-            .plan_page(
-                run_id,
-                bucket.as_str(),
-                &query.search,
-                query.offset(),
-                PAGE_SIZE,
-            )
+            .plan_page(run_id, bucket, &query.search, query.offset(), PAGE_SIZE)
             .await?;
-        let items = rows
-            .iter()
-            .map(|row| plan_row(bucket, row))
-            .collect::<Result<Vec<_>, _>>()?;
+        let items = rows.iter().filter_map(plan_row).collect();
         Ok(Page {
             items,
             total,
@@ -215,12 +209,9 @@ impl SyncJobs for ImportService {
     }
 
     async fn group_changes(&self, run_id: i64) -> Result<Vec<GroupChange>, SyncFailure> {
-        let Some(json) = self.store.group_plan_json(run_id).await? else {
+        let Some(plan) = self.store.group_plan(run_id).await? else {
             return Ok(Vec::new());
         };
-        let plan: GroupPlan = serde_json::from_str(&json).map_err(|e| {
-            StoreError::Database(format!("unreadable group plan of run {run_id}: {e}"))
-        })?;
         let names = self.store.group_names().await?;
         Ok(GroupChange::summarize(&plan, &names))
     }
@@ -232,7 +223,7 @@ impl SyncJobs for ImportService {
         excluded: bool,
     ) -> Result<ExcludedCounts, SyncFailure> {
         let run = self.load_run(run_id).await?;
-        if !matches!(run.state.as_str(), "previewed" | "interrupted") {
+        if !run.state.is_open() {
             return Err(SyncFailure::Refused(
                 "This preview can no longer be changed: it was applied, discarded or replaced. Preview again."
                     .into(),
@@ -255,7 +246,7 @@ impl SyncJobs for ImportService {
             override_threshold,
         };
         // One read of the run, in the job's own checks.
-        let job = ApplyJob::begin(&self.store, &request)
+        let job = ApplyJob::begin(&self.store, &request, self.lock_policy)
             .await
             .map_err(|e| match e {
                 SyncError::Store(e) => missing(run_id, e),
@@ -289,15 +280,22 @@ impl SyncJobs for ImportService {
 
     async fn discard(&self, run_id: i64, admin: &str) -> Result<(), SyncFailure> {
         let run = self.load_run(run_id).await?;
-        if !matches!(run.state.as_str(), "previewed" | "interrupted") {
-            return Err(SyncFailure::Refused(format!(
+        let refused = || {
+            SyncFailure::Refused(format!(
                 "Only a preview or an interrupted sync can be discarded; this one is {}.",
-                RunState::parse(&run.state).map_or("unknown", |s| s.label())
-            )));
+                run.state.label().to_lowercase()
+            ))
+        };
+        if !run.state.is_open() {
+            return Err(refused());
         }
-        self.store
+        if !self
+            .store
             .discard_run(run_id, crate::store::now_millis())
-            .await?;
+            .await?
+        {
+            return Err(refused());
+        }
         tracing::info!(run_id, %admin, "run discarded");
         if self.hub.current().run_id() == Some(run_id) && !self.hub.current().is_running() {
             self.hub.publish(ProgressEvent::Idle);

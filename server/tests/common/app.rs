@@ -109,7 +109,12 @@ pub async fn serve(db: TestDb, setup: Setup) -> TestApp {
             .as_ref()
             .map(|sim| DemoTenant::new(sim.clone(), addr)),
     ));
-    let import = ImportService::new(db.store.clone(), progress.clone(), connections);
+    let import = ImportService::new(
+        db.store.clone(),
+        progress.clone(),
+        connections,
+        server::sync::LockPolicy::default(),
+    );
     let router = server::build_router(db.store.clone(), options, throttle, setup.demo, import);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let http = reqwest::Client::builder()

@@ -4,11 +4,13 @@
 //! shared/docs/product.md); each file holds one part of them.
 
 pub mod apply;
+pub mod completeness;
 pub mod mapping;
 pub mod options;
 pub mod plan;
 pub mod planner;
 pub mod progress;
+pub mod run;
 pub mod safety;
 pub mod view;
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A field the sync can change on a local user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum SyncField {
     DisplayName,
     Email,
@@ -26,6 +26,23 @@ pub enum SyncField {
 }
 
 impl SyncField {
+    /// Every field the sync writes, in the order the pages list them.
+    pub const ALL: [Self; 13] = [
+        Self::AzureObjectId,
+        Self::DisplayName,
+        Self::Email,
+        Self::GivenName,
+        Self::Surname,
+        Self::JobTitle,
+        Self::Department,
+        Self::OfficeLocation,
+        Self::BusinessPhone,
+        Self::MobilePhone,
+        Self::EmployeeId,
+        Self::UserPrincipalName,
+        Self::Status,
+    ];
+
     /// The form field this is, for the ten fields an admin can also edit.
     pub fn user_field(self) -> Option<UserField> {
         Some(match self {
@@ -62,6 +79,12 @@ pub struct FieldChange {
     pub new: Option<String>,
 }
 
+/// A local user's synced fields as the preview saw them. Applying a row
+/// first compares the user as it is now with this: any difference is a
+/// local change made after the preview, which the sync does not overwrite.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncedFields(pub Vec<(SyncField, Option<String>)>);
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedAdd {
     pub user: ImportedUser,
@@ -73,6 +96,9 @@ pub struct PlannedUpdate {
     /// The directory's version, which the local user will match.
     pub user: ImportedUser,
     pub changes: Vec<FieldChange>,
+    /// The local user when the preview was made.
+    #[serde(default)]
+    pub before: SyncedFields,
 }
 
 impl PlannedUpdate {
@@ -114,6 +140,13 @@ pub struct PlannedDeactivation {
     /// The directory object the local user is linked to.
     pub azure_object_id: String,
     pub reason: DeactivationReason,
+    /// Every field written: the status, and for an account disabled in
+    /// Azure AD the directory's other changes too.
+    #[serde(default)]
+    pub changes: Vec<FieldChange>,
+    /// The local user when the preview was made.
+    #[serde(default)]
+    pub before: SyncedFields,
 }
 
 /// Why a directory user is not imported, worded for the admin.
@@ -134,6 +167,11 @@ pub enum SkipReason {
     InvalidField {
         field: String,
         message: String,
+    },
+    /// A linked, active user would be taken out of use, but the overwrite
+    /// behavior does not deactivate.
+    NotDeactivated {
+        reason: DeactivationReason,
     },
 }
 
@@ -163,12 +201,18 @@ impl fmt::Display for SkipReason {
                 )
             }
             Self::InvalidField { field, message } => write!(f, "{field}: {message}"),
+            Self::NotDeactivated { reason } => write!(
+                f,
+                "{reason}; not deactivated, because the overwrite behavior does not deactivate (see Settings)"
+            ),
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkippedUser {
+    /// The directory user's object id (for a linked user gone from the
+    /// directory: the object it was linked to).
     pub directory_id: String,
     pub display_name: Option<String>,
     /// The email it would have had, or its UPN.
@@ -225,5 +269,69 @@ impl ImportPlan {
     pub fn has_changes(&self) -> bool {
         !(self.added.is_empty() && self.updated.is_empty() && self.deactivated.is_empty())
             || self.groups.has_changes()
+    }
+}
+
+/// One stored row of a plan: what the preview decided for one user, or the
+/// groups. Stored as it is and read back as it is, so the apply works on
+/// exactly what the admin confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+pub enum PlanEntry {
+    Add(PlannedAdd),
+    Update(PlannedUpdate),
+    Deactivate(PlannedDeactivation),
+    Skip(SkippedUser),
+    Groups(GroupPlan),
+}
+
+impl PlanEntry {
+    /// The plan's rows, in the order they are stored: users, then groups
+    /// (applied together, after the users they refer to).
+    pub fn all_of(plan: &ImportPlan) -> Vec<PlanEntry> {
+        let mut rows = Vec::with_capacity(
+            plan.added.len() + plan.updated.len() + plan.deactivated.len() + plan.skipped.len() + 1,
+        );
+        rows.extend(plan.added.iter().cloned().map(Self::Add));
+        rows.extend(plan.updated.iter().cloned().map(Self::Update));
+        rows.extend(plan.deactivated.iter().cloned().map(Self::Deactivate));
+        rows.extend(plan.skipped.iter().cloned().map(Self::Skip));
+        rows.push(Self::Groups(plan.groups.clone()));
+        rows
+    }
+
+    /// The list the row is shown in; groups have a section of their own.
+    pub fn bucket(&self) -> Option<super::view::PlanBucket> {
+        use super::view::PlanBucket;
+        match self {
+            Self::Add(_) => Some(PlanBucket::Added),
+            Self::Update(_) => Some(PlanBucket::Updated),
+            Self::Deactivate(_) => Some(PlanBucket::Deactivated),
+            Self::Skip(_) => Some(PlanBucket::Skipped),
+            Self::Groups(_) => None,
+        }
+    }
+
+    /// The lower-cased text a search of the preview looks in.
+    pub fn search_text(&self) -> String {
+        let parts: Vec<Option<&str>> = match self {
+            Self::Add(PlannedAdd { user: u }) | Self::Update(PlannedUpdate { user: u, .. }) => {
+                vec![
+                    Some(&u.display_name),
+                    Some(&u.email),
+                    u.department.as_deref(),
+                    u.job_title.as_deref(),
+                ]
+            }
+            Self::Deactivate(d) => vec![Some(&d.display_name), Some(&d.email)],
+            Self::Skip(s) => vec![s.display_name.as_deref(), Some(&s.email_or_upn)],
+            Self::Groups(_) => vec![],
+        };
+        parts
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("\n")
+            .to_lowercase()
     }
 }

@@ -115,18 +115,18 @@ pub fn plan_import(
     for user in &directory.users {
         if let Some(reason) = out_of_scope(user, options, scope.as_ref()) {
             match linked.get(user.id.as_str()) {
-                Some(l) if l.status == UserStatus::Active && options.overwrite.deactivates() => {
-                    plan.deactivated.push(PlannedDeactivation {
-                        local_id: l.id,
-                        display_name: l.display_name.clone(),
-                        email: l.email.clone(),
-                        azure_object_id: user.id.clone(),
-                        reason: if reason == SkipReason::Disabled {
-                            DeactivationReason::DisabledInDirectory
-                        } else {
-                            DeactivationReason::OutOfScope
-                        },
-                    });
+                Some(l) if l.status == UserStatus::Active => {
+                    let why = if reason == SkipReason::Disabled {
+                        DeactivationReason::DisabledInDirectory
+                    } else {
+                        DeactivationReason::OutOfScope
+                    };
+                    if options.overwrite.deactivates() {
+                        plan.deactivated
+                            .push(deactivation(l, &user.id, why, status_only(l)));
+                    } else {
+                        plan.skipped.push(not_deactivated(l, &user.id, why));
+                    }
                 }
                 Some(l)
                     if l.status == UserStatus::Deactivated && options.overwrite.deactivates() =>
@@ -187,8 +187,19 @@ pub fn plan_import(
             Some(l) => {
                 let changes = changes(l, imported);
                 let relink = changes.iter().any(|c| c.field == SyncField::AzureObjectId);
+                // Disabled in Azure AD while active here: taking a user out
+                // of use is a deactivation, whatever else changes with it.
+                let disables =
+                    l.status == UserStatus::Active && imported.status == UserStatus::Deactivated;
                 if changes.is_empty() {
                     Decision::Unchanged
+                } else if disables && options.overwrite.deactivates() {
+                    claimed.insert(l.id);
+                    Decision::Disable(l, changes)
+                } else if disables {
+                    Decision::Skip(SkipReason::NotDeactivated {
+                        reason: DeactivationReason::DisabledInDirectory,
+                    })
                 } else if options.overwrite.updates() {
                     claimed.insert(l.id);
                     Decision::Update(l, changes)
@@ -220,7 +231,17 @@ pub fn plan_import(
                     local_id: l.id,
                     user: imported.clone(),
                     changes,
+                    before: SyncedFields::of(l),
                 });
+            }
+            Decision::Disable(l, changes) => {
+                imported_ids.insert(user.id.clone());
+                plan.deactivated.push(deactivation(
+                    l,
+                    &user.id,
+                    DeactivationReason::DisabledInDirectory,
+                    changes,
+                ));
             }
             Decision::Add => {
                 imported_ids.insert(user.id.clone());
@@ -232,23 +253,21 @@ pub fn plan_import(
     }
 
     // Linked users the directory no longer has.
-    if options.overwrite.deactivates() {
-        for l in &local.users {
-            let Some(id) = l.azure_object_id.as_deref() else {
-                continue;
-            };
-            if l.source == UserSource::AzureAd
-                && l.status == UserStatus::Active
-                && !directory_ids.contains(id)
-                && !claimed.contains(&l.id)
-            {
-                plan.deactivated.push(PlannedDeactivation {
-                    local_id: l.id,
-                    display_name: l.display_name.clone(),
-                    email: l.email.clone(),
-                    azure_object_id: id.to_owned(),
-                    reason: DeactivationReason::GoneFromDirectory,
-                });
+    for l in &local.users {
+        let Some(id) = l.azure_object_id.as_deref() else {
+            continue;
+        };
+        if l.source == UserSource::AzureAd
+            && l.status == UserStatus::Active
+            && !directory_ids.contains(id)
+            && !claimed.contains(&l.id)
+        {
+            let why = DeactivationReason::GoneFromDirectory;
+            if options.overwrite.deactivates() {
+                plan.deactivated
+                    .push(deactivation(l, id, why, status_only(l)));
+            } else {
+                plan.skipped.push(not_deactivated(l, id, why));
             }
         }
     }
@@ -258,10 +277,49 @@ pub fn plan_import(
     plan
 }
 
+/// Deactivating `l`, linked to `azure_id`, with `changes`.
+fn deactivation(
+    l: &LocalUser,
+    azure_id: &str,
+    reason: DeactivationReason,
+    changes: Vec<FieldChange>,
+) -> PlannedDeactivation {
+    PlannedDeactivation {
+        local_id: l.id,
+        display_name: l.display_name.clone(),
+        email: l.email.clone(),
+        azure_object_id: azure_id.to_owned(),
+        reason,
+        changes,
+        before: SyncedFields::of(l),
+    }
+}
+
+/// The one change of a deactivation for a user gone or out of scope.
+fn status_only(l: &LocalUser) -> Vec<FieldChange> {
+    vec![FieldChange {
+        field: SyncField::Status,
+        old: Some(l.status.as_str().to_owned()),
+        new: Some(UserStatus::Deactivated.as_str().to_owned()),
+    }]
+}
+
+/// A linked, active user the overwrite behavior keeps in use.
+fn not_deactivated(l: &LocalUser, azure_id: &str, reason: DeactivationReason) -> SkippedUser {
+    SkippedUser {
+        directory_id: azure_id.to_owned(),
+        display_name: Some(l.display_name.clone()),
+        email_or_upn: l.email.clone(),
+        reason: SkipReason::NotDeactivated { reason },
+    }
+}
+
 /// What one in-scope directory user will do.
 enum Decision<'a> {
     Unchanged,
     Update(&'a LocalUser, Vec<FieldChange>),
+    /// An update that also deactivates: disabled in Azure AD.
+    Disable(&'a LocalUser, Vec<FieldChange>),
     Add,
     Skip(SkipReason),
 }
@@ -283,7 +341,7 @@ fn resolve_email_conflicts(
         for (i, decision) in decisions.iter().enumerate() {
             let key = normalize_email(&candidates[i].1.email);
             match decision {
-                Decision::Update(l, _) => {
+                Decision::Update(l, _) | Decision::Disable(l, _) => {
                     moving.insert(l.id);
                     holders.entry(key).or_default().push(Holder::Proposal(i));
                 }
@@ -312,7 +370,7 @@ fn resolve_email_conflicts(
                 let owner = match other {
                     Holder::Keeps(l) => who(l),
                     Holder::Proposal(j) => match &decisions[*j] {
-                        Decision::Update(l, _) => who(l),
+                        Decision::Update(l, _) | Decision::Disable(l, _) => who(l),
                         _ => format!(
                             "{} ({})",
                             candidates[*j].1.display_name, candidates[*j].1.email

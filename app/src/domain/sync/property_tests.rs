@@ -159,7 +159,10 @@ proptest! {
         let mut named: Vec<&str> = Vec::new();
         named.extend(plan.added.iter().map(|a| a.user.azure_object_id.as_str()));
         named.extend(plan.updated.iter().map(|u| u.user.azure_object_id.as_str()));
-        named.extend(plan.skipped.iter().map(|s| s.directory_id.as_str()));
+        // A linked user gone from the directory and kept in use is listed
+        // under Skipped too, by the object it was linked to.
+        let gone = |s: &&SkippedUser| s.reason == SkipReason::NotDeactivated { reason: DeactivationReason::GoneFromDirectory };
+        named.extend(plan.skipped.iter().filter(|s| !gone(s)).map(|s| s.directory_id.as_str()));
         named.extend(plan.deactivated.iter().map(|d| d.azure_object_id.as_str()).filter(|id| directory_ids.contains(id)));
         let distinct: HashSet<&str> = named.iter().copied().collect();
         prop_assert_eq!(distinct.len(), named.len(), "no directory user in two buckets");
@@ -176,6 +179,23 @@ proptest! {
         let after = apply_plan(&local, &plan, 99);
         for user in local.users.iter().filter(|u| local_only.contains(&u.id)) {
             prop_assert_eq!(after.users.iter().find(|a| a.id == user.id), Some(user));
+        }
+    }
+
+    #[test]
+    fn nobody_is_deactivated_unless_the_behavior_deactivates((dir, local, options) in world()) {
+        let plan = plan_import(&dir, &local, &options);
+        let after = apply_plan(&local, &plan, 99);
+        let taken_out_of_use = local.users.iter().filter(|u| u.status == UserStatus::Active).filter(|u| {
+            after.users.iter().any(|a| a.id == u.id && a.status == UserStatus::Deactivated)
+        }).count() as u64;
+        if !options.overwrite.deactivates() {
+            prop_assert_eq!(taken_out_of_use, 0);
+        }
+        prop_assert_eq!(taken_out_of_use, plan.deactivated.len() as u64, "every deactivation is listed as one");
+        let linked = local.users.iter().filter(|u| u.azure_object_id.is_some() && u.status == UserStatus::Active).count() as u64;
+        if taken_out_of_use > options.threshold.allowed(linked) {
+            prop_assert!(plan.safety.exceeds_threshold, "past the threshold without a reason: {:?}", plan);
         }
     }
 

@@ -185,12 +185,126 @@ fn users_gone_disabled_or_out_of_scope_are_deactivated_only_when_allowed() {
         plan.deactivated.is_empty(),
         "without the deactivate behavior nobody is deactivated"
     );
+    let not_deactivated = |reason| SkipReason::NotDeactivated { reason };
     assert_eq!(
         reasons(&plan),
         vec![
-            ("b".into(), SkipReason::Disabled),
-            ("c".into(), SkipReason::OutOfScope)
-        ]
+            (
+                "b".into(),
+                not_deactivated(DeactivationReason::DisabledInDirectory)
+            ),
+            ("c".into(), not_deactivated(DeactivationReason::OutOfScope)),
+            (
+                "a".into(),
+                not_deactivated(DeactivationReason::GoneFromDirectory)
+            ),
+        ],
+        "each linked user kept in use is listed with the reason"
+    );
+}
+
+/// Defect: with disabled accounts included, a linked user disabled in Azure
+/// AD was planned as an update of the status, under any behavior, and the
+/// threshold did not count it.
+#[test]
+fn a_user_disabled_in_azure_ad_is_a_deactivation_never_an_update() {
+    let loc = LocalState {
+        users: (1..=20)
+            .map(|i| linked(i, &format!("u{i}"), &format!("u{i}@contoso.com")))
+            .collect(),
+        last_directory_count: Some(20),
+        ..LocalState::default()
+    };
+    let mut users: Vec<_> = (1..=20)
+        .map(|i| dir_user(&format!("u{i}"), &format!("u{i}@contoso.com")))
+        .collect();
+    for u in users.iter_mut().take(5) {
+        u.account_enabled = Some(false);
+        u.job_title = Some("Left".into());
+    }
+    let dir = directory(users);
+    let mut opts = options(OverwriteBehavior::AddAndUpdate);
+    opts.include_disabled = true;
+    let plan = plan_import(&dir, &loc, &opts);
+    assert!(plan.updated.is_empty(), "{:?}", plan.updated);
+    assert!(plan.deactivated.is_empty());
+    assert_eq!(plan.skipped.len(), 5);
+    assert!(plan.skipped.iter().all(|s| s.reason
+        == SkipReason::NotDeactivated {
+            reason: DeactivationReason::DisabledInDirectory
+        }));
+    assert!(!plan.has_changes());
+
+    opts.overwrite = OverwriteBehavior::AddUpdateAndDeactivate;
+    let plan = plan_import(&dir, &loc, &opts);
+    assert!(plan.updated.is_empty());
+    assert_eq!(plan.deactivated.len(), 5);
+    let d = &plan.deactivated[0];
+    assert_eq!(d.reason, DeactivationReason::DisabledInDirectory);
+    assert!(
+        d.changes.iter().any(|c| c.field == SyncField::JobTitle),
+        "the directory's other changes come with it"
+    );
+    assert!(
+        plan.safety.exceeds_threshold,
+        "5 of 20 is past 10%: {:?}",
+        plan.safety
+    );
+    assert!(plan.safety.reasons[0].contains("deactivate 5 users"));
+}
+
+#[test]
+fn blanking_or_rewriting_one_field_for_many_users_needs_the_override() {
+    let n = 100;
+    let mut users: Vec<_> = (1..=n)
+        .map(|i| linked(i, &format!("u{i}"), &format!("u{i}@contoso.com")))
+        .collect();
+    for u in &mut users {
+        u.department = Some("Sales".into());
+    }
+    let loc = local(users);
+    let dir_with = |blank: i64, rename: i64| {
+        directory(
+            (1..=n)
+                .map(|i| {
+                    let mut u = dir_user(&format!("u{i}"), &format!("u{i}@contoso.com"));
+                    u.department = if i <= blank {
+                        None
+                    } else if i <= blank + rename {
+                        Some("Field sales".into())
+                    } else {
+                        Some("Sales".into())
+                    };
+                    u
+                })
+                .collect(),
+        )
+    };
+    let opts = SyncOptions::default();
+    // The default threshold allows 10 of 100; 10 blanked is fine, 11 is not.
+    assert!(
+        !plan_import(&dir_with(10, 0), &loc, &opts)
+            .safety
+            .exceeds_threshold
+    );
+    let plan = plan_import(&dir_with(11, 0), &loc, &opts);
+    assert!(plan.safety.exceeds_threshold);
+    assert!(
+        plan.safety.reasons[0].contains("empty Department for 11 users"),
+        "{:?}",
+        plan.safety.reasons
+    );
+    // Renamed for half: allowed; for more than half: needs the override.
+    assert!(
+        !plan_import(&dir_with(0, 50), &loc, &opts)
+            .safety
+            .exceeds_threshold
+    );
+    let plan = plan_import(&dir_with(0, 51), &loc, &opts);
+    assert!(
+        plan.safety.reasons[0].contains("change Department for 51 of the 100"),
+        "{:?}",
+        plan.safety.reasons
     );
 }
 
@@ -297,7 +411,12 @@ fn an_email_another_linked_user_keeps_is_skipped_one_they_release_is_taken() {
     assert_eq!(
         reasons(&plan),
         vec![
-            ("a".into(), SkipReason::Disabled),
+            (
+                "a".into(),
+                SkipReason::NotDeactivated {
+                    reason: DeactivationReason::DisabledInDirectory
+                }
+            ),
             (
                 "b".into(),
                 SkipReason::EmailOwnedByLocalUser {

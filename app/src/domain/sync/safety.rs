@@ -1,9 +1,19 @@
-//! The safety threshold: a sync that would deactivate many people, or a
-//! directory that suddenly returns far fewer users than last time (an empty
-//! answer above all), needs an explicit override.
+//! The safety threshold: a sync that would deactivate many people, that
+//! would blank or rewrite one field for many people at once (what a Graph
+//! answer with nulled properties looks like), or a directory that suddenly
+//! returns far fewer users than last time (an empty answer above all),
+//! needs an explicit override.
 
 use super::options::SyncOptions;
-use super::plan::{ImportPlan, SafetyCheck};
+use super::plan::{ImportPlan, SafetyCheck, SyncField};
+use std::collections::BTreeMap;
+
+/// A mass change concerns more users than this, whatever the share: a
+/// handful of edits in a small tenant is not one.
+pub const MASS_CHANGE_MIN_USERS: u64 = 10;
+/// The same field changed for more than this share of the linked users
+/// (percent) is a mass change, even when nothing is blanked.
+pub const MASS_CHANGE_SHARE_PERCENT: u64 = 50;
 use super::planner::LocalState;
 use crate::domain::format::format_count;
 use crate::domain::user::UserStatus;
@@ -28,6 +38,7 @@ pub fn safety_check(plan: &ImportPlan, local: &LocalState, options: &SyncOptions
             format_count(u64::from(options.threshold.max_count)),
         ));
     }
+    reasons.extend(mass_changes(plan, linked, allowed));
     if let Some(last) = local.last_directory_count.filter(|l| *l > 0) {
         let now = plan.directory_users;
         if now == 0 {
@@ -49,4 +60,46 @@ pub fn safety_check(plan: &ImportPlan, local: &LocalState, options: &SyncOptions
         exceeds_threshold: !reasons.is_empty(),
         reasons,
     }
+}
+
+/// Fields that the plan blanks for more linked users than the deactivation
+/// threshold allows, or changes for more than half of them: each a reason.
+fn mass_changes(plan: &ImportPlan, linked: u64, allowed: u64) -> Vec<String> {
+    let mut blanked: BTreeMap<SyncField, u64> = BTreeMap::new();
+    let mut changed: BTreeMap<SyncField, u64> = BTreeMap::new();
+    for change in plan.updated.iter().flat_map(|u| &u.changes) {
+        // A relink and a reactivation are not field data.
+        if matches!(change.field, SyncField::AzureObjectId | SyncField::Status) {
+            continue;
+        }
+        let had = change.old.as_deref().is_some_and(|v| !v.trim().is_empty());
+        let has = change.new.as_deref().is_some_and(|v| !v.trim().is_empty());
+        if had && !has {
+            *blanked.entry(change.field).or_default() += 1;
+        }
+        *changed.entry(change.field).or_default() += 1;
+    }
+    let mut reasons = Vec::new();
+    let blank_limit = allowed.max(MASS_CHANGE_MIN_USERS);
+    for (field, n) in blanked.into_iter().filter(|(_, n)| *n > blank_limit) {
+        reasons.push(format!(
+            "This sync would empty {} for {} users. Without an override at most {} may lose a value at once. \
+             Azure AD answering without the property (a permission or a service fault) looks like this.",
+            field.label(),
+            format_count(n),
+            format_count(blank_limit),
+        ));
+    }
+    let change_limit = (linked * MASS_CHANGE_SHARE_PERCENT / 100).max(MASS_CHANGE_MIN_USERS);
+    for (field, n) in changed.into_iter().filter(|(_, n)| *n > change_limit) {
+        reasons.push(format!(
+            "This sync would change {} for {} of the {} users linked to Azure AD. Without an override at most \
+             {} may change at once.",
+            field.label(),
+            format_count(n),
+            format_count(linked),
+            format_count(change_limit),
+        ));
+    }
+    reasons
 }

@@ -118,6 +118,13 @@ impl PlanRow {
     pub fn deactivated(seq: i64, d: &PlannedDeactivation) -> Self {
         Self {
             reason: Some(d.reason.to_string()),
+            // The status change is the row itself; show what comes with it.
+            changes: d
+                .changes
+                .iter()
+                .filter(|c| c.field != super::plan::SyncField::Status)
+                .cloned()
+                .collect(),
             ..Self::new(seq, &d.display_name, &d.email)
         }
     }
@@ -137,7 +144,10 @@ pub struct GroupCounts {
     pub added: u64,
     pub renamed: u64,
     pub removed: u64,
+    // Earlier versions stored these in camelCase.
+    #[serde(alias = "membershipsAdded")]
     pub memberships_added: u64,
+    #[serde(alias = "membershipsRemoved")]
     pub memberships_removed: u64,
 }
 

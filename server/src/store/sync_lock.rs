@@ -1,0 +1,217 @@
+//! The row that says who is syncing: one sync at a time, across server
+//! processes on one database. It belongs to a run and carries that run's
+//! random token; only the token renews or releases it, and every commit of
+//! the run checks it (fencing), so a job that lost the lock writes nothing.
+//!
+//! Whether the holder is alive comes from the engine's own lock (see
+//! `sync::lock`), which the operating system or PostgreSQL releases when a
+//! process dies, and otherwise from the heartbeat's age.
+
+use super::{Store, db_error};
+use app::services::StoreError;
+
+/// Who holds the sync lock, for the refusal message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockHolder {
+    pub holder: String,
+    pub acquired_at: i64,
+    pub run_id: Option<i64>,
+}
+
+/// What is known of the last holder's process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HolderLiveness {
+    /// The engine's lock was free: whoever the row names is gone.
+    Gone,
+    /// The engine's lock is held: alive, unless its heartbeat is stale.
+    Held,
+    /// The engine gives no lock here: only the row says.
+    Unknown,
+}
+
+impl HolderLiveness {
+    /// SQL that is true when the row's holder may be replaced; `$stale` is
+    /// the placeholder of the stale cutoff.
+    fn replaceable(self, stale: &str) -> String {
+        match self {
+            Self::Gone => "TRUE".to_owned(),
+            // Taken but not written yet (a holder half-way through taking
+            // it) counts as alive.
+            Self::Held => format!("(holder IS NOT NULL AND heartbeat_at < {stale})"),
+            Self::Unknown => format!("(holder IS NULL OR heartbeat_at < {stale})"),
+        }
+    }
+}
+
+/// The commit was refused: another run holds the lock now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockLost;
+
+/// Runs left mid-way by a process that died: an apply becomes resumable,
+/// a preview failed.
+const REAP_APPLYING: &str = "UPDATE sync_runs SET state = 'interrupted', \
+     error = COALESCE(error, 'The server stopped while applying. Resume or discard it.') WHERE state = 'applying'";
+const REAP_FETCHING: &str = "UPDATE sync_runs SET state = 'failed', \
+     error = 'The server stopped during the preview.', finished_at = $1 WHERE state = 'fetching'";
+
+impl Store {
+    /// Takes the lock for `run_id` with `token`, when its holder is gone or
+    /// stale; in the same transaction marks the runs its holder left
+    /// half-done. Returns the holder on refusal.
+    pub async fn take_sync_lock(
+        &self,
+        token: &str,
+        holder: &str,
+        run_id: Option<i64>,
+        now: i64,
+        stale_cutoff: i64,
+        liveness: HolderLiveness,
+    ) -> Result<Result<(), LockHolder>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let sql = format!(
+            "UPDATE sync_lock SET token = $1, holder = $2, run_id = $3, acquired_at = $4, heartbeat_at = $4 \
+             WHERE id = 1 AND {}",
+            liveness.replaceable("$5")
+        );
+        let taken = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(token)
+            .bind(holder)
+            .bind(run_id)
+            .bind(now)
+            .bind(stale_cutoff)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if taken.rows_affected() == 1 {
+            // Nobody alive holds a run now: whatever is mid-way is orphaned.
+            let reaped = sqlx::query(REAP_APPLYING)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            sqlx::query(REAP_FETCHING)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            tx.commit().await.map_err(db_error)?;
+            if reaped.rows_affected() > 0 {
+                tracing::warn!(
+                    runs = reaped.rows_affected(),
+                    "a sync was interrupted when its server stopped; resume or discard it"
+                );
+            }
+            return Ok(Ok(()));
+        }
+        tx.rollback().await.map_err(db_error)?;
+        Ok(Err(self.sync_lock_holder().await?))
+    }
+
+    /// Who holds the lock now (an empty holder when nobody does).
+    pub async fn sync_lock_holder(&self) -> Result<LockHolder, StoreError> {
+        let (holder, acquired_at, run_id): (Option<String>, Option<i64>, Option<i64>) =
+            sqlx::query_as("SELECT holder, acquired_at, run_id FROM sync_lock WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error)?;
+        Ok(LockHolder {
+            holder: holder.unwrap_or_default(),
+            acquired_at: acquired_at.unwrap_or(0),
+            run_id,
+        })
+    }
+
+    /// Shows the holder is alive; false when `token` no longer holds it.
+    pub async fn renew_sync_lock(&self, token: &str, now: i64) -> Result<bool, StoreError> {
+        let renewed =
+            sqlx::query("UPDATE sync_lock SET heartbeat_at = $2 WHERE id = 1 AND token = $1")
+                .bind(token)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+        Ok(renewed.rows_affected() == 1)
+    }
+
+    /// Names the run the lock is for (a preview's run exists only once the
+    /// lock is taken).
+    pub async fn attach_sync_lock(&self, token: &str, run_id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE sync_lock SET run_id = $2 WHERE id = 1 AND token = $1")
+            .bind(token)
+            .bind(run_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Releases the lock, if `token` still holds it.
+    pub async fn release_sync_lock(&self, token: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE sync_lock SET token = NULL, holder = NULL, run_id = NULL, acquired_at = NULL, heartbeat_at = NULL \
+             WHERE id = 1 AND token = $1",
+        )
+        .bind(token)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Inside a transaction: refuses the commit unless `token` holds the
+    /// lock (which this also renews). Written first, it also takes SQLite's
+    /// write lock at the start, so the transaction waits instead of failing.
+    pub(super) async fn fence(
+        conn: &mut sqlx::AnyConnection,
+        token: &str,
+        now: i64,
+    ) -> Result<Result<(), LockLost>, StoreError> {
+        let held =
+            sqlx::query("UPDATE sync_lock SET heartbeat_at = $2 WHERE id = 1 AND token = $1")
+                .bind(token)
+                .bind(now)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_error)?;
+        Ok(if held.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(LockLost)
+        })
+    }
+
+    /// When nobody alive holds the lock: clears it and marks the runs its
+    /// holder left half-done. Returns how many applies became interrupted.
+    pub async fn reap_orphaned_runs(
+        &self,
+        now: i64,
+        stale_cutoff: i64,
+        liveness: HolderLiveness,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let sql = format!(
+            "UPDATE sync_lock SET token = NULL, holder = NULL, run_id = NULL, acquired_at = NULL, heartbeat_at = NULL \
+             WHERE id = 1 AND {}",
+            liveness.replaceable("$1")
+        );
+        let freed = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(stale_cutoff)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if freed.rows_affected() == 0 {
+            tx.rollback().await.map_err(db_error)?;
+            return Ok(0);
+        }
+        let reaped = sqlx::query(REAP_APPLYING)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query(REAP_FETCHING)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(reaped.rows_affected())
+    }
+}
