@@ -313,14 +313,20 @@ async fn kill_loop(killed_url: &str, reference_url: &str) {
     }
 
     let mut rng = Rng(0x5eed_1234_abcd_0001);
-    let mut tenant = generate(2500, 12, 77);
+    let mut tenant = generate(1500, 12, 77);
+    // The first import, uninterrupted on both: the runs killed below mix
+    // additions, updates, deactivations and group changes.
+    for (s, c) in [(&server, &cookie), (&reference, &ref_cookie)] {
+        s.set_tenant(c, &tenant).await;
+        let run = s.preview(c).await;
+        assert_eq!(s.apply(c, run).await.0, StatusCode::OK);
+        s.wait_applied(c, run).await;
+    }
     let (mut kills, mut resumes, mut cycles) = (0usize, 0usize, 0usize);
     let started = Instant::now();
     while kills < kills_wanted {
-        if cycles > 0 {
-            churn(&mut tenant, &mut rng, cycles);
-        }
         cycles += 1;
+        churn(&mut tenant, &mut rng, cycles);
         reference.set_tenant(&ref_cookie, &tenant).await;
         let ref_run = reference.preview(&ref_cookie).await;
         assert_eq!(
@@ -333,14 +339,18 @@ async fn kill_loop(killed_url: &str, reference_url: &str) {
         let run = server.preview(&cookie).await;
         let (status, body) = server.apply(&cookie, run).await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        // Kill part-way, restart, resume; until the run is applied.
+        // Kill part-way, restart, resume; until the run is applied. Each
+        // resume of the same run gets a little longer before the next kill.
+        let mut kills_this_run = 0;
         loop {
-            tokio::time::sleep(Duration::from_millis(20 + rng.below(400))).await;
+            let wait = 10 + rng.below(300) + 60 * kills_this_run;
+            tokio::time::sleep(Duration::from_millis(wait)).await;
             if server.run_state(&cookie, run).await == "Applied" {
                 break;
             }
             server.kill();
             kills += 1;
+            kills_this_run += 1;
             server = Server::start(killed_url);
             server.set_tenant(&cookie, &tenant).await;
             // The restart marks the run interrupted, resumable (on
@@ -408,6 +418,19 @@ async fn two_processes_race(url: &str) {
     let a = Server::start(url);
     let b = Server::start(url);
     let cookie = a.sign_in().await;
+    // Slow reads (each server reads its own demo tenant), so that every
+    // call below arrives while the one preview that won still runs.
+    for s in [&a, &b] {
+        let response = s
+            .http
+            .put(format!("{}/graph-sim/_sim/faults", s.base))
+            .header(COOKIE, &cookie)
+            .json(&json!({"latencyMs": 150}))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    }
     for round in 0..3 {
         let calls = (0..8).map(|i| {
             let s = if i % 2 == 0 { &a } else { &b };

@@ -97,19 +97,19 @@ async fn probe(store: &Store) -> Result<Probe, StoreError> {
                 .pool()
                 .acquire()
                 .await
-                .map_err(|e| StoreError::Database(e.to_string()))?
-                .detach();
+                .map_err(|e| StoreError::Database(e.to_string()))?;
             let (got,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)")
                 .bind(ADVISORY_KEY)
-                .fetch_one(&mut conn)
+                .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| StoreError::Database(e.to_string()))?;
-            if got {
-                Ok(Probe::Acquired(EngineLock::Postgres(conn)))
+            // Held: the connection leaves the pool and lives with the lock.
+            // Not held: it goes back to the pool for the next query.
+            Ok(if got {
+                Probe::Acquired(EngineLock::Postgres(conn.detach()))
             } else {
-                let _ = conn.close().await;
-                Ok(Probe::Busy)
-            }
+                Probe::Busy
+            })
         }
     }
 }
