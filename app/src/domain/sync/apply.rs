@@ -188,6 +188,7 @@ pub struct RowFacts {
 
 /// What becomes of one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // one per row, used at once: not worth a box
 pub enum RowDecision {
     /// Write this user (with id 0: insert it).
     Write(LocalUser),
