@@ -29,9 +29,9 @@ pub fn safety_check(plan: &ImportPlan, local: &LocalState, options: &SyncOptions
     let allowed = options.threshold.allowed(linked);
     if deactivations > allowed {
         reasons.push(format!(
-            "This sync would deactivate {} users. Without an override at most {} may be deactivated at once \
+            "This sync would deactivate {}. Without an override at most {} may be deactivated at once \
              ({}% of the {} users linked to Azure AD, and never more than {}).",
-            format_count(deactivations),
+            users(deactivations),
             format_count(allowed),
             options.threshold.max_share_percent,
             format_count(linked),
@@ -83,10 +83,10 @@ fn mass_changes(plan: &ImportPlan, linked: u64, allowed: u64) -> Vec<String> {
     let blank_limit = allowed.max(MASS_CHANGE_MIN_USERS);
     for (field, n) in blanked.into_iter().filter(|(_, n)| *n > blank_limit) {
         reasons.push(format!(
-            "This sync would empty {} for {} users. Without an override at most {} may lose a value at once. \
+            "This sync would empty {} for {}. Without an override at most {} may lose a value at once. \
              Azure AD answering without the property (a permission or a service fault) looks like this.",
             field.label(),
-            format_count(n),
+            users(n),
             format_count(blank_limit),
         ));
     }
@@ -102,4 +102,12 @@ fn mass_changes(plan: &ImportPlan, linked: u64, allowed: u64) -> Vec<String> {
         ));
     }
     reasons
+}
+
+/// "1 user", "2,339 users".
+fn users(n: u64) -> String {
+    match n {
+        1 => "1 user".to_owned(),
+        n => format!("{} users", format_count(n)),
+    }
 }
