@@ -309,6 +309,19 @@ async fn a_finished_job_cannot_release_a_newer_jobs_lock(db: &TestDb) {
         .await
         .unwrap()
         .expect("a stale lock is taken over");
+    // Fencing: the old job's next commit is refused, and writes nothing.
+    let now = server::store::now_millis();
+    assert_eq!(
+        db.store.apply_batch(1, &old_token, &[], now).await.unwrap(),
+        Err(server::store::LockLost)
+    );
+    assert_eq!(
+        db.store
+            .save_preview(1, &old_token, &Default::default(), now)
+            .await
+            .unwrap(),
+        Err(server::store::LockLost)
+    );
     db.store.release_sync_lock(&old_token).await.unwrap();
     assert!(
         !db.store
