@@ -364,18 +364,30 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Outcome counts of a run: (bucket, outcome, count).
+    /// How many rows of each bucket that changes users ended each way.
     pub async fn outcome_counts(
         &self,
         run_id: i64,
-    ) -> Result<Vec<(String, Option<String>, i64)>, StoreError> {
-        sqlx::query_as(
-            "SELECT bucket, outcome, COUNT(*) FROM sync_plan_rows WHERE run_id = $1 GROUP BY bucket, outcome ORDER BY bucket",
+    ) -> Result<Vec<(PlanBucket, RowOutcome, u64)>, StoreError> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT bucket, outcome, COUNT(*) FROM sync_plan_rows \
+             WHERE run_id = $1 AND outcome IS NOT NULL AND bucket IN ('updated', 'deactivated', 'added') \
+             GROUP BY bucket, outcome ORDER BY bucket",
         )
         .bind(run_id)
         .fetch_all(&self.pool)
         .await
-        .map_err(db_error)
+        .map_err(db_error)?;
+        rows.into_iter()
+            .map(|(bucket, outcome, n)| {
+                match (PlanBucket::parse(&bucket), RowOutcome::parse(&outcome)) {
+                    (Some(b), Some(o)) => Ok((b, o, n.max(0) as u64)),
+                    _ => Err(StoreError::Database(format!(
+                        "run {run_id}: unknown bucket or outcome {bucket}/{outcome}"
+                    ))),
+                }
+            })
+            .collect()
     }
 
     /// Gives up on a run: nothing more of it is applied. False when the run

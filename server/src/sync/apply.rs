@@ -2,10 +2,11 @@
 //! progress after each, and record every row's outcome. Resumable: a run
 //! interrupted by a crash continues with the rows that have no outcome.
 
-use super::lock::{LockPolicy, SyncLock};
+use super::lock::LockPolicy;
+use super::ports::{ApplyStore, HeldLock, SyncStore};
 use super::preview::SyncError;
 use super::progress::ProgressHub;
-use crate::store::{APPLY_ORDER, LockLost, RunRecord, Store, now_millis};
+use crate::store::{APPLY_ORDER, LockLost, RunRecord, now_millis};
 use app::domain::sync::progress::{BucketCounts, ProgressEvent, rate_and_eta};
 use app::domain::sync::run::RowOutcome;
 use app::domain::sync::view::{PlanBucket, RunState};
@@ -31,7 +32,7 @@ pub struct ApplyRequest<'a> {
 
 /// Applies a previewed (or resumes an interrupted) run, to the end.
 pub async fn apply(
-    store: &Store,
+    store: &dyn SyncStore,
     hub: &ProgressHub,
     request: ApplyRequest<'_>,
 ) -> Result<BucketCounts, SyncError> {
@@ -42,7 +43,7 @@ pub async fn apply(
 }
 
 /// Whether a run may be applied now; the refusal says what to do instead.
-pub async fn check_applicable(store: &Store, run: &RunRecord) -> Result<(), SyncError> {
+pub async fn check_applicable(store: &dyn ApplyStore, run: &RunRecord) -> Result<(), SyncError> {
     let previewed_at = run.previewed_at.unwrap_or(run.created_at);
     let age = now_millis() - previewed_at;
     match run.state {
@@ -88,21 +89,21 @@ pub async fn check_applicable(store: &Store, run: &RunRecord) -> Result<(), Sync
 pub struct ApplyJob {
     pub run_id: i64,
     admin: String,
-    lock: SyncLock,
+    lock: Box<dyn HeldLock>,
 }
 
 impl ApplyJob {
     /// Checks the run may be applied (state, age, threshold), takes the
     /// lock, checks again under it, and marks the run applying.
     pub async fn begin(
-        store: &Store,
+        store: &dyn SyncStore,
         request: &ApplyRequest<'_>,
         policy: LockPolicy,
     ) -> Result<Self, SyncError> {
         let mut run = store.get_run(request.run_id).await?;
         if run.state == RunState::Applying {
             // Its process may have just died: marked interrupted, it resumes.
-            super::lock::reap(store, policy).await?;
+            store.reap(policy).await?;
             run = store.get_run(request.run_id).await?;
         }
         check_applicable(store, &run).await?;
@@ -110,7 +111,8 @@ impl ApplyJob {
         if !safety.is_empty() && !request.override_threshold {
             return Err(SyncError::ThresholdExceeded(safety.clone()));
         }
-        let lock = SyncLock::acquire(store, request.admin, Some(request.run_id), policy)
+        let lock = store
+            .acquire(request.admin, Some(request.run_id), policy)
             .await?
             .map_err(SyncError::Busy)?;
         let overriding = !safety.is_empty();
@@ -151,7 +153,11 @@ impl ApplyJob {
     /// Writes every batch. The lock is released before the end is
     /// announced; a run that fails part-way is left interrupted (resumable).
     #[tracing::instrument(skip_all, fields(run_id = self.run_id))]
-    pub async fn run(self, store: &Store, hub: &ProgressHub) -> Result<BucketCounts, SyncError> {
+    pub async fn run(
+        self,
+        store: &dyn SyncStore,
+        hub: &ProgressHub,
+    ) -> Result<BucketCounts, SyncError> {
         let Self {
             run_id,
             admin,
@@ -190,7 +196,7 @@ impl ApplyJob {
 
 /// The batches, then the groups, then the run's results.
 async fn write_batches(
-    store: &Store,
+    store: &dyn SyncStore,
     hub: &ProgressHub,
     run_id: i64,
     admin: &str,
@@ -263,16 +269,10 @@ fn count(counts: &mut BucketCounts, bucket: PlanBucket, outcome: RowOutcome, n: 
 }
 
 /// Every row's outcome so far, counted.
-async fn outcome_totals(store: &Store, run_id: i64) -> Result<BucketCounts, SyncError> {
+async fn outcome_totals(store: &dyn SyncStore, run_id: i64) -> Result<BucketCounts, SyncError> {
     let mut counts = BucketCounts::default();
     for (bucket, outcome, n) in store.outcome_counts(run_id).await? {
-        let (Some(bucket), Some(outcome)) = (
-            PlanBucket::parse(&bucket).filter(|b| b.applies()),
-            outcome.as_deref().and_then(RowOutcome::parse),
-        ) else {
-            continue;
-        };
-        count(&mut counts, bucket, outcome, n.max(0) as u64);
+        count(&mut counts, bucket, outcome, n);
     }
     Ok(counts)
 }

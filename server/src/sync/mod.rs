@@ -8,6 +8,7 @@ pub mod csv;
 pub mod fetch;
 pub mod history;
 pub mod lock;
+pub mod ports;
 pub mod preview;
 pub mod progress;
 pub mod service;

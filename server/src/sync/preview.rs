@@ -4,10 +4,11 @@
 //! platform's directory changes.
 
 use super::fetch::fetch_directory;
-use super::lock::{LockPolicy, SyncLock};
+use super::lock::LockPolicy;
+use super::ports::{HeldLock, SyncStore};
 use super::progress::ProgressHub;
 use crate::graph::{GraphClient, GraphError};
-use crate::store::{LockHolder, Store, now_millis};
+use crate::store::{LockHolder, now_millis};
 use app::domain::format::format_timestamp;
 use app::domain::sync::completeness::check_read;
 use app::domain::sync::progress::{BucketCounts, ProgressEvent};
@@ -81,7 +82,7 @@ pub fn counts(plan: &ImportPlan) -> BucketCounts {
 
 /// Runs a preview for `admin` to the end; returns the run's id.
 pub async fn preview(
-    store: &Store,
+    store: &dyn SyncStore,
     hub: &ProgressHub,
     client: &GraphClient,
     admin: &str,
@@ -98,18 +99,19 @@ pub struct PreviewJob {
     pub run_id: i64,
     admin: String,
     options: SyncOptions,
-    lock: SyncLock,
+    lock: Box<dyn HeldLock>,
 }
 
 impl PreviewJob {
     /// Takes the lock and records the run.
     pub async fn begin(
-        store: &Store,
+        store: &dyn SyncStore,
         admin: &str,
         options: &SyncOptions,
         policy: LockPolicy,
     ) -> Result<Self, SyncError> {
-        let lock = SyncLock::acquire(store, admin, None, policy)
+        let lock = store
+            .acquire(admin, None, policy)
             .await?
             .map_err(SyncError::Busy)?;
         let created = async {
@@ -139,7 +141,7 @@ impl PreviewJob {
     #[tracing::instrument(skip_all, fields(run_id = self.run_id))]
     pub async fn run(
         self,
-        store: &Store,
+        store: &dyn SyncStore,
         hub: &ProgressHub,
         client: &GraphClient,
         cancel: impl std::future::Future<Output = ()>,
@@ -203,7 +205,7 @@ impl PreviewJob {
 }
 
 async fn plan_and_store(
-    store: &Store,
+    store: &dyn SyncStore,
     hub: &ProgressHub,
     client: &GraphClient,
     admin: &str,

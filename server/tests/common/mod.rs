@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod emulator;
+pub mod fake_store;
 
 use server::store::Store;
 use sqlx::{Connection, Executor};

@@ -293,12 +293,13 @@ pub fn apply_plan(local: &LocalState, plan: &ImportPlan, now: i64) -> LocalState
             }
         }
     }
-    apply_groups(&mut next, &plan.groups);
+    apply_group_plan(&mut next, &plan.groups);
     next.last_directory_count = Some(plan.directory_users);
     next
 }
 
-fn apply_groups(next: &mut LocalState, groups: &super::plan::GroupPlan) {
+/// The group changes of a plan, on a local state.
+pub fn apply_group_plan(next: &mut LocalState, groups: &super::plan::GroupPlan) {
     for (id, name) in &groups.added {
         if !next.groups.iter().any(|g| &g.azure_object_id == id) {
             next.groups.push(LocalGroup {
