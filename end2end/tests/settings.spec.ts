@@ -57,11 +57,26 @@ test("the overwrite behavior saved in Settings decides the next preview", async 
   await expect(page.getByRole("row").filter({ hasText: users[4].displayName })).toContainText("Deactivated");
 
   // Back to the default: nobody is deactivated, and the preview says why.
+  // Someone removed and someone disabled in Azure AD are listed under
+  // Skipped with the reason, not deactivated.
   await chooseOverwrite(page, "Add new and update existing users");
-  await putTenant(request, domain, changed.slice(1));
+  const disabled = changed[6];
+  await putTenant(
+    request,
+    domain,
+    changed.slice(1).map((u) => (u.id === disabled.id ? { ...u, accountEnabled: false } : u)),
+  );
   await previewAndApply(page);
   await expect(page.getByRole("tab", { name: /^Deactivated/ })).toHaveCount(0);
   await expect(page.getByText(/Nobody is deactivated: the overwrite behavior is/)).toBeVisible();
+  await page.getByRole("tab", { name: /^Skipped/ }).click();
+  const skipped = page.getByRole("tabpanel");
+  await expect(skipped.getByRole("row").filter({ hasText: users[0].displayName })).toContainText(
+    "No longer in Azure AD; not deactivated, because the overwrite behavior does not deactivate",
+  );
+  await expect(skipped.getByRole("row").filter({ hasText: disabled.displayName })).toContainText(
+    "Account disabled in Azure AD; not deactivated",
+  );
   await page.getByRole("button", { name: "Discard preview" }).click();
   await expect(page.getByRole("heading", { name: "Preview" })).toBeHidden();
 });
