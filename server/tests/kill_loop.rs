@@ -71,10 +71,9 @@ impl Server {
         }
     }
 
-    fn kill(mut self) {
-        // SIGKILL: no shutdown, no cleanup.
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
+    /// SIGKILL: no shutdown, no cleanup.
+    fn kill(self) {
+        drop(self);
     }
 
     async fn sign_in(&self) -> String {
@@ -187,6 +186,14 @@ impl Server {
             assert!(Instant::now() < deadline, "apply took too long");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+}
+
+impl Drop for Server {
+    /// Also when a test fails part-way: no server outlives its test.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -425,7 +432,7 @@ async fn two_processes_race(url: &str) {
             .http
             .put(format!("{}/graph-sim/_sim/faults", s.base))
             .header(COOKIE, &cookie)
-            .json(&json!({"latencyMs": 150}))
+            .json(&json!({"latencyMs": 300}))
             .send()
             .await
             .unwrap();

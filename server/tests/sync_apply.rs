@@ -78,6 +78,7 @@ on_both_engines!(
     a_row_the_database_refuses_fails_alone_and_the_run_goes_on,
     a_run_whose_process_died_is_resumable_at_once,
     a_resume_is_refused_after_another_sync_or_a_day,
+    an_apply_waits_for_a_busy_database_instead_of_failing,
 );
 
 async fn preview_then_apply_imports_the_tenant(db: &TestDb) {
@@ -645,4 +646,40 @@ async fn a_resume_is_refused_after_another_sync_or_a_day(db: &TestDb) {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("cannot be resumed"), "{e}");
+}
+
+/// Another connection holds a write transaction for a second while the
+/// apply starts: the apply waits for it, then completes (SQLite would
+/// otherwise answer "database is locked" at once).
+async fn an_apply_waits_for_a_busy_database_instead_of_failing(db: &TestDb) {
+    let (_sim, client) = emulator(50).await;
+    let run = preview(
+        &db.store,
+        &ProgressHub::new(),
+        &client,
+        ADMIN,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+    let other = Store::open(&db.url).await.unwrap();
+    let mut busy = other.pool().begin().await.unwrap();
+    sqlx::query("UPDATE sync_runs SET error = NULL WHERE id = $1")
+        .bind(run)
+        .execute(&mut *busy)
+        .await
+        .unwrap();
+    let release = async {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        busy.commit().await.unwrap();
+    };
+    let hub = ProgressHub::new();
+    let (counts, ()) = tokio::join!(apply(&db.store, &hub, request(run)), release);
+    let counts = counts.unwrap();
+    assert_eq!(
+        counts.added as usize,
+        db.store.plan_rows_in(run, "added").await.unwrap().len()
+    );
+    assert_eq!(counts.failed, 0);
+    other.close().await;
 }
