@@ -302,7 +302,6 @@ async fn a_finished_job_cannot_release_a_newer_jobs_lock(db: &TestDb) {
         .unwrap()
         .unwrap();
     let old_token = old.token().to_owned();
-    std::mem::forget(old);
     hung.close().await;
     tokio::time::sleep(Duration::from_millis(400)).await;
     let new = SyncLock::acquire(&db.store, "new@example.com", None, policy)
@@ -339,6 +338,23 @@ async fn a_finished_job_cannot_release_a_newer_jobs_lock(db: &TestDb) {
             .renew_sync_lock(new.token(), server::store::now_millis())
             .await
             .unwrap()
+    );
+    // The hung process dies at last, and its engine lock goes: that proves
+    // nothing of the new holder, which took over without it and still beats.
+    drop(old);
+    assert!(
+        db.store
+            .renew_sync_lock(new.token(), server::store::now_millis())
+            .await
+            .unwrap()
+    );
+    let third = SyncLock::acquire(&db.store, "third@example.com", None, policy)
+        .await
+        .unwrap();
+    assert_eq!(
+        third.err().map(|h| h.holder).as_deref(),
+        Some("new@example.com"),
+        "a live holder is not taken over"
     );
     new.release().await;
 }

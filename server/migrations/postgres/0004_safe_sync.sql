@@ -3,6 +3,10 @@
 -- The lock belongs to a run and carries a random token: only the holder's
 -- token renews or releases it, and every batch commit checks it (fencing).
 ALTER TABLE sync_lock ADD COLUMN token TEXT;
+-- 1 when the holder also holds the engine's lock (a file lock, an advisory
+-- lock): that lock found free then proves the holder dead. A holder that
+-- took over from a hung process without it is alive while it beats.
+ALTER TABLE sync_lock ADD COLUMN engine_held BIGINT NOT NULL DEFAULT 0;
 
 -- When a run last committed a change: a plan previewed before another run
 -- applied anything is stale, and so is an interrupted run's.

@@ -21,7 +21,7 @@ pub struct LockHolder {
 /// What is known of the last holder's process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HolderLiveness {
-    /// The engine's lock was free: whoever the row names is gone.
+    /// The engine's lock was free: a holder that held it is gone.
     Gone,
     /// The engine's lock is held: alive, unless its heartbeat is stale.
     Held,
@@ -34,7 +34,9 @@ impl HolderLiveness {
     /// the placeholder of the stale cutoff.
     fn replaceable(self, stale: &str) -> String {
         match self {
-            Self::Gone => "TRUE".to_owned(),
+            // A holder without the engine's lock (it took over from a hung
+            // process) is judged by its heartbeat.
+            Self::Gone => format!("(holder IS NULL OR engine_held = 1 OR heartbeat_at < {stale})"),
             // Taken but not written yet (a holder half-way through taking
             // it) counts as alive.
             Self::Held => format!("(holder IS NOT NULL AND heartbeat_at < {stale})"),
@@ -69,8 +71,8 @@ impl Store {
     ) -> Result<Result<(), LockHolder>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let sql = format!(
-            "UPDATE sync_lock SET token = $1, holder = $2, run_id = $3, acquired_at = $4, heartbeat_at = $4 \
-             WHERE id = 1 AND {}",
+            "UPDATE sync_lock SET token = $1, holder = $2, run_id = $3, acquired_at = $4, heartbeat_at = $4, \
+             engine_held = $6 WHERE id = 1 AND {}",
             liveness.replaceable("$5")
         );
         let taken = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -79,6 +81,7 @@ impl Store {
             .bind(run_id)
             .bind(now)
             .bind(stale_cutoff)
+            .bind(i64::from(liveness == HolderLiveness::Gone))
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
@@ -147,8 +150,8 @@ impl Store {
     /// Releases the lock, if `token` still holds it.
     pub async fn release_sync_lock(&self, token: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE sync_lock SET token = NULL, holder = NULL, run_id = NULL, acquired_at = NULL, heartbeat_at = NULL \
-             WHERE id = 1 AND token = $1",
+            "UPDATE sync_lock SET token = NULL, holder = NULL, run_id = NULL, acquired_at = NULL, heartbeat_at = NULL, \
+             engine_held = 0 WHERE id = 1 AND token = $1",
         )
         .bind(token)
         .execute(&self.pool)
@@ -189,8 +192,8 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let sql = format!(
-            "UPDATE sync_lock SET token = NULL, holder = NULL, run_id = NULL, acquired_at = NULL, heartbeat_at = NULL \
-             WHERE id = 1 AND {}",
+            "UPDATE sync_lock SET token = NULL, holder = NULL, run_id = NULL, acquired_at = NULL, heartbeat_at = NULL, \
+             engine_held = 0 WHERE id = 1 AND {}",
             liveness.replaceable("$1")
         );
         let freed = sqlx::query(sqlx::AssertSqlSafe(sql))

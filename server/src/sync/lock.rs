@@ -11,9 +11,11 @@
 //!   renewed every [`LockPolicy::heartbeat`] by a task of its own in every
 //!   phase, and checked by every commit of the run (fencing).
 //!
-//! A holder is gone when the engine's lock is free, or when its heartbeat
-//! is older than [`LockPolicy::stale_after`] (a process that hangs). The
-//! [`spawn_reaper`] task and every new sync then mark its run interrupted.
+//! A holder is gone when the engine's lock is free (and the row says it
+//! held it), or when its heartbeat is older than [`LockPolicy::stale_after`]
+//! (a process that hangs: a run that takes over from it holds the row
+//! alone, and is judged by its own heartbeat). The [`spawn_reaper`] task
+//! and every new sync then mark the gone holder's run interrupted.
 
 use crate::store::{Engine, HolderLiveness, LockHolder, Store, now_millis};
 use app::services::StoreError;
@@ -228,12 +230,11 @@ impl SyncLock {
         }
     }
 
-    /// Releases the row (if this run still holds it), then the engine's lock.
+    /// Releases the engine's lock, then the row (if this run still holds
+    /// it). In that order, a sync starting in between finds the engine's
+    /// lock free and takes the row over, rather than being refused.
     pub async fn release(mut self) {
         self.heartbeat.abort();
-        if let Err(e) = self.store.release_sync_lock(&self.token).await {
-            tracing::error!(error = %e, "could not release the sync lock; it goes stale");
-        }
         let engine = self
             .engine
             .get_mut()
@@ -241,6 +242,9 @@ impl SyncLock {
             .take();
         if let Some(engine) = engine {
             engine.release().await;
+        }
+        if let Err(e) = self.store.release_sync_lock(&self.token).await {
+            tracing::error!(error = %e, "could not release the sync lock; it goes stale");
         }
     }
 }
