@@ -28,6 +28,10 @@ pub enum StoreError {
     /// The database failed; the text is for the log, never the browser.
     #[error("database error: {0}")]
     Database(String),
+    /// The database is busy or out of reach for now (a lock wait, a lost
+    /// connection): the same request may succeed later. For the log only.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// The platform's user directory.

@@ -508,7 +508,7 @@ async fn apply_one_batch_then_die(store: &Store, run: i64) -> usize {
             .unwrap()
     );
     let rows = store
-        .pending_rows(run, Some(PlanBucket::Added), BATCH_SIZE)
+        .pending_rows(run, &[PlanBucket::Added], BATCH_SIZE)
         .await
         .unwrap();
     store

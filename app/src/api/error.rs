@@ -91,7 +91,7 @@ impl From<crate::services::StoreError> for AppError {
                 message: format!("This email is already used by {owner}."),
             }]),
             StoreError::NotFound => Self::NotFound,
-            StoreError::Database(detail) => {
+            StoreError::Database(detail) | StoreError::Unavailable(detail) => {
                 tracing::error!(%detail, "database error in a server function");
                 Self::Internal
             }

@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use admins::AdminRecord;
 pub use connection::SavedConnection;
-pub use sync_apply::{APPLY_ORDER, StoredEntry};
+pub use sync_apply::StoredEntry;
 pub use sync_lock::{HolderLiveness, LockHolder, LockLost};
 pub use sync_runs::RunRecord;
 
@@ -71,6 +71,9 @@ pub struct Store {
     engine: Engine,
     /// The SQLite database's file, beside which the sync's file lock lives.
     sqlite_file: Option<PathBuf>,
+    /// Which database this is, to tell two stores of one database apart
+    /// from two databases (the URL: kept in memory, never shown).
+    identity: String,
 }
 
 impl Store {
@@ -114,6 +117,7 @@ impl Store {
             Engine::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
         Ok(Self {
+            identity: url.clone(),
             pool,
             engine,
             sqlite_file,
@@ -122,6 +126,12 @@ impl Store {
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// Which database this is (its URL, which may hold a password: never
+    /// log or show it).
+    pub fn identity(&self) -> &str {
+        &self.identity
     }
 
     /// The SQLite database's file (none for PostgreSQL or in memory).
@@ -180,9 +190,38 @@ pub fn now_millis() -> i64 {
         .unwrap_or(0)
 }
 
-/// Maps a query error to the port's error: detail for the log only.
+/// Maps a query error to the port's error: detail for the log only. Busy,
+/// locked, deadlocked or unreachable is `Unavailable` (worth retrying);
+/// what the database refused is `Database`.
 fn db_error(error: sqlx::Error) -> app::services::StoreError {
-    app::services::StoreError::Database(error.to_string())
+    use app::services::StoreError;
+    let transient = match &error {
+        sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+            // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their
+            // extended codes; PostgreSQL: serialization failure, deadlock,
+            // lock not available, cancelled, shut down, connection classes.
+            let code = code.as_ref();
+            let sqlite = code.parse::<i64>().is_ok_and(|n| matches!(n & 0xff, 5 | 6));
+            sqlite
+                || matches!(
+                    code,
+                    "40001" | "40P01" | "55P03" | "57014" | "57P01" | "57P02" | "57P03"
+                )
+                || code.starts_with("08")
+        }),
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        _ => false,
+    };
+    if transient {
+        StoreError::Unavailable(error.to_string())
+    } else {
+        StoreError::Database(error.to_string())
+    }
 }
 
 #[cfg(test)]

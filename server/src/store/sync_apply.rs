@@ -55,14 +55,6 @@ impl EntryRow {
     }
 }
 
-/// The buckets whose rows change users, in the order they are applied:
-/// updates first, since they may release addresses that additions take.
-pub const APPLY_ORDER: [PlanBucket; 3] = [
-    PlanBucket::Updated,
-    PlanBucket::Deactivated,
-    PlanBucket::Added,
-];
-
 impl Store {
     /// Marks rows the admin excluded (only rows not yet applied).
     pub async fn exclude_rows(&self, run_id: i64, seqs: &[i64]) -> Result<(), StoreError> {
@@ -118,19 +110,23 @@ impl Store {
         Ok(n.max(0) as u64)
     }
 
-    /// The next rows of `bucket` without an outcome.
+    /// The next rows of `buckets` (one or two) without an outcome, in
+    /// plan order; with no bucket, the group changes.
     pub async fn pending_rows(
         &self,
         run_id: i64,
-        bucket: Option<PlanBucket>,
+        buckets: &[PlanBucket],
         limit: i64,
     ) -> Result<Vec<StoredEntry>, StoreError> {
+        let first = buckets.first().copied().map(Some).unwrap_or(None);
+        let second = buckets.get(1).copied().map(Some).unwrap_or(first);
         let rows: Vec<EntryRow> = sqlx::query_as(
             "SELECT seq, payload, excluded, outcome, outcome_detail FROM sync_plan_rows \
-             WHERE run_id = $1 AND bucket = $2 AND outcome IS NULL ORDER BY seq LIMIT $3",
+             WHERE run_id = $1 AND bucket IN ($2, $3) AND outcome IS NULL ORDER BY seq LIMIT $4",
         )
         .bind(run_id)
-        .bind(bucket_key(bucket))
+        .bind(bucket_key(first))
+        .bind(bucket_key(second))
         .bind(limit)
         .fetch_all(&self.pool)
         .await
@@ -219,6 +215,12 @@ impl Store {
                     .map_err(db_error)?;
                 Ok(decided)
             }
+            Err(e @ StoreError::Unavailable(_)) => {
+                // Busy or unreachable says nothing of the row: the batch
+                // stops, nothing of it is kept, and a resume tries it again.
+                tracing::warn!(run_id, seq, error = %e, "the database is unavailable; the batch stops");
+                Err(e)
+            }
             Err(e) => {
                 tracing::warn!(run_id, seq, error = %e, "the database refused a row; it is recorded as failed");
                 sqlx::query("ROLLBACK TO SAVEPOINT sync_row")
@@ -293,7 +295,7 @@ impl Store {
         token: &str,
         now: i64,
     ) -> Result<Result<(), LockLost>, StoreError> {
-        let Some(row) = self.pending_rows(run_id, None, 1).await?.pop() else {
+        let Some(row) = self.pending_rows(run_id, &[], 1).await?.pop() else {
             return Ok(Ok(()));
         };
         let PlanEntry::Groups(plan) = &row.entry else {
@@ -338,7 +340,8 @@ impl Store {
             return Ok(Err(lost));
         }
         sqlx::query(
-            "UPDATE sync_runs SET state = 'applied', summary_json = $2, finished_at = $3, error = NULL WHERE id = $1",
+            "UPDATE sync_runs SET state = 'applied', summary_json = $2, finished_at = $3, error = NULL \
+             WHERE id = $1 AND state = 'applying'",
         )
         .bind(run_id)
         .bind(super::sync_runs::json(totals))
@@ -393,7 +396,11 @@ impl Store {
     /// Gives up on a run: nothing more of it is applied. False when the run
     /// was not open (applied, running, discarded already).
     pub async fn discard_run(&self, run_id: i64, now: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE sync_runs SET state = 'discarded', finished_at = $2 WHERE id = $1 AND state IN ('previewed', 'interrupted')")
+        // Never a run that a live sync holds (resuming it, say).
+        let done = sqlx::query(
+            "UPDATE sync_runs SET state = 'discarded', finished_at = $2 WHERE id = $1 AND state IN ('previewed', 'interrupted') \
+             AND NOT EXISTS (SELECT 1 FROM sync_lock WHERE run_id = $1 AND holder IS NOT NULL)",
+        )
             .bind(run_id)
             .bind(now)
             .execute(&self.pool)

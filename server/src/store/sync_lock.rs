@@ -22,25 +22,25 @@ pub struct LockHolder {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HolderLiveness {
     /// The engine's lock was free: a holder that held it is gone.
-    Gone,
-    /// The engine's lock is held: alive, unless its heartbeat is stale.
-    Held,
-    /// The engine gives no lock here: only the row says.
-    Unknown,
+    EngineFree,
+    /// The engine's lock is held, or the engine gives none: only the row's
+    /// heartbeat tells.
+    Unproven,
 }
 
 impl HolderLiveness {
-    /// SQL that is true when the row's holder may be replaced; `$stale` is
-    /// the placeholder of the stale cutoff.
+    /// SQL that is true when the row's holder may be replaced; `stale` is
+    /// the placeholder of the stale cutoff. Two processes taking it at once
+    /// both run this conditional UPDATE: one wins, the other finds a live
+    /// holder.
     fn replaceable(self, stale: &str) -> String {
         match self {
             // A holder without the engine's lock (it took over from a hung
-            // process) is judged by its heartbeat.
-            Self::Gone => format!("(holder IS NULL OR engine_held = 1 OR heartbeat_at < {stale})"),
-            // Taken but not written yet (a holder half-way through taking
-            // it) counts as alive.
-            Self::Held => format!("(holder IS NOT NULL AND heartbeat_at < {stale})"),
-            Self::Unknown => format!("(holder IS NULL OR heartbeat_at < {stale})"),
+            // process) is judged by its heartbeat alone.
+            Self::EngineFree => {
+                format!("(holder IS NULL OR engine_held = 1 OR heartbeat_at < {stale})")
+            }
+            Self::Unproven => format!("(holder IS NULL OR heartbeat_at < {stale})"),
         }
     }
 }
@@ -52,9 +52,10 @@ pub struct LockLost;
 /// Runs left mid-way by a process that died: an apply becomes resumable,
 /// a preview failed.
 const REAP_APPLYING: &str = "UPDATE sync_runs SET state = 'interrupted', \
-     error = COALESCE(error, 'The server stopped while applying. Resume or discard it.') WHERE state = 'applying'";
+     error = COALESCE(error, 'The server applying it stopped, or stopped responding. Resume or discard it.') \
+     WHERE state = 'applying'";
 const REAP_FETCHING: &str = "UPDATE sync_runs SET state = 'failed', \
-     error = 'The server stopped during the preview.', finished_at = $1 WHERE state = 'fetching'";
+     error = 'The server reading Azure AD stopped, or stopped responding.', finished_at = $1 WHERE state = 'fetching'";
 
 impl Store {
     /// Takes the lock for `run_id` with `token`, when its holder is gone or
@@ -81,7 +82,7 @@ impl Store {
             .bind(run_id)
             .bind(now)
             .bind(stale_cutoff)
-            .bind(i64::from(liveness == HolderLiveness::Gone))
+            .bind(i64::from(liveness == HolderLiveness::EngineFree))
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
@@ -182,8 +183,9 @@ impl Store {
         })
     }
 
-    /// When nobody alive holds the lock: clears it and marks the runs its
-    /// holder left half-done. Returns how many applies became interrupted.
+    /// When the lock's holder is gone: clears it and marks the runs it left
+    /// half-done (a free lock has nothing to reap, and writes nothing).
+    /// Returns how many applies became interrupted.
     pub async fn reap_orphaned_runs(
         &self,
         now: i64,
@@ -193,7 +195,7 @@ impl Store {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let sql = format!(
             "UPDATE sync_lock SET token = NULL, holder = NULL, run_id = NULL, acquired_at = NULL, heartbeat_at = NULL, \
-             engine_held = 0 WHERE id = 1 AND {}",
+             engine_held = 0 WHERE id = 1 AND holder IS NOT NULL AND {}",
             liveness.replaceable("$1")
         );
         let freed = sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -56,13 +56,30 @@ impl TryFrom<RunRow> for RunRecord {
     fn try_from(row: RunRow) -> Result<Self, StoreError> {
         let unreadable =
             |what: &str| StoreError::Database(format!("sync run {}: unreadable {what}", row.id));
+        // Options and totals that cannot be read show as defaults, logged,
+        // so that one damaged run does not hide the whole history; a state
+        // that cannot be read could only be applied wrongly: refused.
+        let shown_empty = |what: &str| {
+            tracing::warn!(
+                run_id = row.id,
+                "sync run {what} unreadable; shown as empty"
+            )
+        };
+        let options = serde_json::from_str(&row.options_json).unwrap_or_else(|_| {
+            shown_empty("options");
+            SyncOptions::default()
+        });
+        let totals = match &row.summary_json {
+            Some(json) => serde_json::from_str(json).unwrap_or_else(|_| {
+                shown_empty("summary");
+                RunTotals::default()
+            }),
+            None => RunTotals::default(),
+        };
         Ok(Self {
             state: RunState::parse(&row.state).ok_or_else(|| unreadable("state"))?,
-            options: serde_json::from_str(&row.options_json).map_err(|_| unreadable("options"))?,
-            totals: match &row.summary_json {
-                Some(json) => serde_json::from_str(json).map_err(|_| unreadable("summary"))?,
-                None => RunTotals::default(),
-            },
+            options,
+            totals,
             id: row.id,
             started_by: row.started_by,
             created_at: row.created_at,
@@ -85,6 +102,11 @@ macro_rules! run_columns {
     };
 }
 pub(super) use run_columns;
+
+/// The time a fenced write renews the heartbeat with.
+fn now_of(finished_at: Option<i64>) -> i64 {
+    finished_at.unwrap_or_else(super::now_millis)
+}
 
 pub(super) fn json<T: serde::Serialize>(value: &T) -> String {
     // Plain data: serialising it cannot fail.
@@ -110,17 +132,35 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn fail_run(&self, run_id: i64, error: &str, now: i64) -> Result<(), StoreError> {
+    /// Ends a run that is reading or applying (`state`: failed, cancelled,
+    /// or interrupted, which stays resumable and keeps no end time), if
+    /// `token` still holds the lock: a job that lost it marks nothing.
+    pub async fn end_run(
+        &self,
+        run_id: i64,
+        token: &str,
+        state: RunState,
+        error: &str,
+        finished_at: Option<i64>,
+    ) -> Result<Result<(), LockLost>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        if let Err(lost) = Self::fence(&mut tx, token, now_of(finished_at)).await? {
+            tx.rollback().await.map_err(db_error)?;
+            return Ok(Err(lost));
+        }
         sqlx::query(
-            "UPDATE sync_runs SET state = 'failed', error = $2, finished_at = $3 WHERE id = $1",
+            "UPDATE sync_runs SET state = $2, error = $3, finished_at = COALESCE($4, finished_at) \
+             WHERE id = $1 AND state IN ('fetching', 'applying')",
         )
         .bind(run_id)
+        .bind(state.as_str())
         .bind(error)
-        .bind(now)
-        .execute(&self.pool)
+        .bind(finished_at)
+        .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        Ok(())
+        tx.commit().await.map_err(db_error)?;
+        Ok(Ok(()))
     }
 
     pub async fn get_run(&self, run_id: i64) -> Result<RunRecord, StoreError> {

@@ -57,14 +57,29 @@ impl Store {
         Ok((rows, total.max(0) as u64))
     }
 
-    /// Marks rows excluded (or not), among those not applied yet.
+    /// Marks rows excluded (or not), among those not applied yet. False,
+    /// changing nothing, when the run is no longer open or a sync holds it:
+    /// the run's row is written first, so an apply starting meanwhile waits
+    /// for this, or this for it.
     pub async fn set_rows_excluded(
         &self,
         run_id: i64,
         seqs: &[i64],
         excluded: bool,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let open = sqlx::query(
+            "UPDATE sync_runs SET state = state WHERE id = $1 AND state IN ('previewed', 'interrupted') \
+             AND NOT EXISTS (SELECT 1 FROM sync_lock WHERE run_id = $1 AND holder IS NOT NULL)",
+        )
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if open.rows_affected() == 0 {
+            tx.rollback().await.map_err(db_error)?;
+            return Ok(false);
+        }
         for seq in seqs {
             sqlx::query(
                 "UPDATE sync_plan_rows SET excluded = $3 \
@@ -77,7 +92,8 @@ impl Store {
             .await
             .map_err(db_error)?;
         }
-        tx.commit().await.map_err(db_error)
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
     }
 
     /// How many rows of each bucket are excluded: (bucket, count).
@@ -114,33 +130,6 @@ impl Store {
         .await
         .map_err(db_error)?;
         row.map(RunRecord::try_from).transpose()
-    }
-
-    /// Ends a fetch the admin stopped.
-    pub async fn cancel_run(&self, run_id: i64, by: &str, now: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE sync_runs SET state = 'cancelled', error = $2, finished_at = $3 WHERE id = $1",
-        )
-        .bind(run_id)
-        .bind(format!("Cancelled by {by} while reading Azure AD."))
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(())
-    }
-
-    /// An apply that stopped on an error: resumable, like one a crash stopped.
-    pub async fn interrupt_run(&self, run_id: i64, error: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE sync_runs SET state = 'interrupted', error = $2 WHERE id = $1 AND state = 'applying'",
-        )
-        .bind(run_id)
-        .bind(error)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(())
     }
 
     /// The platform's groups' names by Azure object id.

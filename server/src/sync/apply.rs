@@ -6,18 +6,13 @@ use super::lock::LockPolicy;
 use super::ports::{ApplyStore, HeldLock, SyncStore};
 use super::preview::SyncError;
 use super::progress::ProgressHub;
-use crate::store::{APPLY_ORDER, LockLost, RunRecord, now_millis};
+use crate::store::{LockLost, RunRecord, now_millis};
+use app::domain::sync::apply::APPLY_PHASES;
 use app::domain::sync::progress::{BucketCounts, ProgressEvent, rate_and_eta};
-use app::domain::sync::run::RowOutcome;
+use app::domain::sync::run::{RowOutcome, applicability};
 use app::domain::sync::view::{PlanBucket, RunState};
 use std::time::Instant;
 
-/// A plan older than this must be previewed again.
-pub const PLAN_MAX_AGE_MS: i64 = 60 * 60 * 1000;
-/// An interrupted run may be resumed this long after its preview: longer
-/// than a fresh preview's hour, since a resume finishes what an admin has
-/// already confirmed, but not forever.
-pub const RESUME_MAX_AGE_MS: i64 = 24 * 60 * 60 * 1000;
 /// Rows per transaction.
 pub const BATCH_SIZE: i64 = 200;
 
@@ -42,45 +37,13 @@ pub async fn apply(
         .await
 }
 
-/// Whether a run may be applied now; the refusal says what to do instead.
+/// Whether a run may be applied now (`domain::sync::run::applicability`,
+/// with what the database says of later runs); the refusal says what to do.
 pub async fn check_applicable(store: &dyn ApplyStore, run: &RunRecord) -> Result<(), SyncError> {
     let previewed_at = run.previewed_at.unwrap_or(run.created_at);
-    let age = now_millis() - previewed_at;
-    match run.state {
-        RunState::Previewed if age > PLAN_MAX_AGE_MS => Err(SyncError::NotApplicable(
-            "This preview is more than an hour old. Preview again.".into(),
-        )),
-        RunState::Interrupted if age > RESUME_MAX_AGE_MS => Err(SyncError::NotApplicable(
-            "This interrupted sync was previewed more than 24 hours ago, too long to finish safely. Discard it and \
-             preview again."
-                .into(),
-        )),
-        RunState::Previewed | RunState::Interrupted => {
-            if store.applied_since(run.id, previewed_at).await? {
-                return Err(SyncError::NotApplicable(match run.state {
-                    RunState::Previewed => {
-                        "Another sync was applied after this preview was made. Preview again."
-                    }
-                    _ => {
-                        "Another sync has changed users since this one was previewed, so it cannot be resumed. \
-                         Discard it and preview again."
-                    }
-                }
-                .into()));
-            }
-            Ok(())
-        }
-        RunState::Applied => Err(SyncError::NotApplicable(
-            "This preview was applied already.".into(),
-        )),
-        RunState::Discarded => Err(SyncError::NotApplicable(
-            "This preview was discarded. Preview again.".into(),
-        )),
-        other => Err(SyncError::NotApplicable(format!(
-            "This run cannot be applied (it is {}). Preview again.",
-            other.label().to_lowercase()
-        ))),
-    }
+    let changed_since = run.state.is_open() && store.applied_since(run.id, previewed_at).await?;
+    applicability(run.state, previewed_at, now_millis(), changed_since)
+        .map_err(SyncError::NotApplicable)
 }
 
 /// An apply that passed its checks and holds the sync lock, not yet run.
@@ -177,8 +140,11 @@ impl ApplyJob {
             Err(e) => {
                 tracing::error!(error = %e, "apply stopped");
                 // After a takeover the run is the new holder's to mark.
+                // Fenced too: a job that lost the lock marks nothing.
                 if !matches!(e, SyncError::LockLost)
-                    && let Err(e) = store.interrupt_run(run_id, &e.to_string()).await
+                    && let Err(e) = store
+                        .interrupt_run(run_id, lock.token(), &e.to_string())
+                        .await
                 {
                     tracing::error!(error = %e, "could not mark the run interrupted");
                 }
@@ -219,9 +185,9 @@ async fn write_batches(
         });
     };
     publish(0, counts);
-    for bucket in APPLY_ORDER {
+    for phase in APPLY_PHASES {
         loop {
-            let rows = store.pending_rows(run_id, Some(bucket), BATCH_SIZE).await?;
+            let rows = store.pending_rows(run_id, phase, BATCH_SIZE).await?;
             if rows.is_empty() {
                 break;
             }
@@ -229,8 +195,10 @@ async fn write_batches(
                 .apply_batch(run_id, token, &rows, now_millis())
                 .await?
                 .map_err(|LockLost| SyncError::LockLost)?;
-            for outcome in outcomes {
-                count(&mut counts, bucket, outcome, 1);
+            for (row, outcome) in rows.iter().zip(outcomes) {
+                if let Some(bucket) = row.entry.bucket() {
+                    count(&mut counts, bucket, outcome, 1);
+                }
             }
             done += rows.len() as u64;
             publish(done, counts);

@@ -59,13 +59,21 @@ enum EngineLock {
 
 enum Probe {
     Acquired(EngineLock),
+    /// Free, and let go of again at once (a reaper's look).
+    Free,
     Busy,
     /// The engine gives no lock here (SQLite in memory, a file system
     /// without locks): only the row's heartbeat tells.
     Unavailable,
 }
 
-async fn probe(store: &Store) -> Result<Probe, StoreError> {
+/// Tries the engine's lock: kept with `hold`, else let go of at once.
+async fn probe(store: &Store, hold: bool) -> Result<Probe, StoreError> {
+    if holds_here(store) {
+        // This process holds it: a probe proves nothing (and where the file
+        // system emulates file locks per process, would even succeed).
+        return Ok(Probe::Busy);
+    }
     match store.engine() {
         Engine::Sqlite => {
             let Some(db) = store.sqlite_file() else {
@@ -86,7 +94,8 @@ async fn probe(store: &Store) -> Result<Probe, StoreError> {
                 }
             };
             Ok(match file.try_lock() {
-                Ok(()) => Probe::Acquired(EngineLock::File(file)),
+                Ok(()) if hold => Probe::Acquired(EngineLock::File(file)),
+                Ok(()) => Probe::Free,
                 Err(TryLockError::WouldBlock) => Probe::Busy,
                 Err(TryLockError::Error(e)) => {
                     tracing::warn!(error = %e, "file locks are not available; relying on the heartbeat");
@@ -105,12 +114,19 @@ async fn probe(store: &Store) -> Result<Probe, StoreError> {
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| StoreError::Database(e.to_string()))?;
-            // Held: the connection leaves the pool and lives with the lock.
-            // Not held: it goes back to the pool for the next query.
-            Ok(if got {
-                Probe::Acquired(EngineLock::Postgres(conn.detach()))
-            } else {
-                Probe::Busy
+            // Kept: the connection leaves the pool and lives with the lock.
+            // Otherwise it goes back to the pool for the next query.
+            Ok(match (got, hold) {
+                (true, true) => Probe::Acquired(EngineLock::Postgres(conn.detach())),
+                (true, false) => {
+                    sqlx::query("SELECT pg_advisory_unlock($1)")
+                        .bind(ADVISORY_KEY)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(|e| StoreError::Database(e.to_string()))?;
+                    Probe::Free
+                }
+                (false, _) => Probe::Busy,
             })
         }
     }
@@ -137,14 +153,32 @@ async fn take_engine_lock(
     store: &Store,
 ) -> Result<(Option<EngineLock>, HolderLiveness), StoreError> {
     for attempt in 0..10 {
-        match probe(store).await? {
-            Probe::Acquired(lock) => return Ok((Some(lock), HolderLiveness::Gone)),
-            Probe::Unavailable => return Ok((None, HolderLiveness::Unknown)),
+        match probe(store, true).await? {
+            Probe::Acquired(lock) => return Ok((Some(lock), HolderLiveness::EngineFree)),
+            Probe::Unavailable | Probe::Free => return Ok((None, HolderLiveness::Unproven)),
             Probe::Busy if attempt < 9 => tokio::time::sleep(Duration::from_millis(50)).await,
             Probe::Busy => {}
         }
     }
-    Ok((None, HolderLiveness::Held))
+    Ok((None, HolderLiveness::Unproven))
+}
+
+/// The databases whose sync lock this process holds, by the store's
+/// identity: a probe of our own lock would prove nothing.
+static HELD_HERE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn holds_here(store: &Store) -> bool {
+    let held = HELD_HERE.lock().unwrap_or_else(|e| e.into_inner());
+    held.iter().any(|id| id == store.identity())
+}
+
+fn held_here(store: &Store, held: bool) {
+    let mut list = HELD_HERE.lock().unwrap_or_else(|e| e.into_inner());
+    if held {
+        list.push(store.identity().to_owned());
+    } else if let Some(i) = list.iter().position(|id| id == store.identity()) {
+        list.swap_remove(i);
+    }
 }
 
 /// The sync lock, held by one run. Release it with [`SyncLock::release`];
@@ -198,6 +232,7 @@ impl SyncLock {
         }
         let (lost_tx, lost) = watch::channel(false);
         let heartbeat = tokio::spawn(heartbeat(store.clone(), token.clone(), policy, lost_tx));
+        held_here(store, true);
         Ok(Ok(Self {
             store: store.clone(),
             token,
@@ -252,6 +287,7 @@ impl SyncLock {
 impl Drop for SyncLock {
     fn drop(&mut self) {
         self.heartbeat.abort();
+        held_here(&self.store, false);
     }
 }
 
@@ -283,19 +319,14 @@ fn new_token() -> String {
 /// Marks the runs of a holder that is gone; returns how many applies
 /// became interrupted.
 pub async fn reap(store: &Store, policy: LockPolicy) -> Result<u64, StoreError> {
-    let (engine, liveness) = match probe(store).await? {
-        Probe::Acquired(lock) => (Some(lock), HolderLiveness::Gone),
-        Probe::Busy => (None, HolderLiveness::Held),
-        Probe::Unavailable => (None, HolderLiveness::Unknown),
+    let liveness = match probe(store, false).await? {
+        Probe::Free | Probe::Acquired(_) => HolderLiveness::EngineFree,
+        Probe::Busy | Probe::Unavailable => HolderLiveness::Unproven,
     };
     let now = now_millis();
-    let reaped = store
+    store
         .reap_orphaned_runs(now, policy.stale_cutoff(now), liveness)
-        .await;
-    if let Some(engine) = engine {
-        engine.release().await;
-    }
-    reaped
+        .await
 }
 
 /// Looks for runs whose process died, at once and then every few seconds,

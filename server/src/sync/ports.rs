@@ -6,7 +6,7 @@
 use super::lock::{LockPolicy, SyncLock};
 use crate::store::{LockHolder, LockLost, RunRecord, Store, StoredEntry};
 use app::domain::sync::run::{RowOutcome, RunTotals};
-use app::domain::sync::view::PlanBucket;
+use app::domain::sync::view::{PlanBucket, RunState};
 use app::domain::sync::{ImportPlan, LocalState, SyncOptions};
 use app::services::StoreError;
 use async_trait::async_trait;
@@ -49,8 +49,22 @@ pub trait PreviewStore: Send + Sync {
         options: &SyncOptions,
         now: i64,
     ) -> Result<i64, StoreError>;
-    async fn cancel_run(&self, run_id: i64, by: &str, now: i64) -> Result<(), StoreError>;
-    async fn fail_run(&self, run_id: i64, error: &str, now: i64) -> Result<(), StoreError>;
+    /// Ends the run as cancelled (`why` says by whom), if `token` holds the lock.
+    async fn cancel_run(
+        &self,
+        run_id: i64,
+        token: &str,
+        why: &str,
+        now: i64,
+    ) -> Result<Result<(), LockLost>, StoreError>;
+    /// Ends the run as failed, if `token` holds the lock.
+    async fn fail_run(
+        &self,
+        run_id: i64,
+        token: &str,
+        error: &str,
+        now: i64,
+    ) -> Result<Result<(), LockLost>, StoreError>;
     /// The platform's groups' names by Azure object id.
     async fn group_names(&self) -> Result<HashMap<String, String>, StoreError>;
     async fn load_local_state(&self) -> Result<LocalState, StoreError>;
@@ -80,13 +94,19 @@ pub trait ApplyStore: Send + Sync {
         override_by: Option<&str>,
         now: i64,
     ) -> Result<Result<bool, LockLost>, StoreError>;
-    async fn interrupt_run(&self, run_id: i64, error: &str) -> Result<(), StoreError>;
+    /// Leaves the run interrupted (resumable), if `token` holds the lock.
+    async fn interrupt_run(
+        &self,
+        run_id: i64,
+        token: &str,
+        error: &str,
+    ) -> Result<Result<(), LockLost>, StoreError>;
     async fn count_pending(&self, run_id: i64) -> Result<u64, StoreError>;
-    /// The next rows of `bucket` (`None`: the groups) without an outcome.
+    /// The next rows of `buckets` without an outcome, in plan order.
     async fn pending_rows(
         &self,
         run_id: i64,
-        bucket: Option<PlanBucket>,
+        buckets: &[PlanBucket],
         limit: i64,
     ) -> Result<Vec<StoredEntry>, StoreError>;
     /// Decides and writes each row, with its outcome, in one commit.
@@ -170,12 +190,26 @@ impl PreviewStore for Store {
         Store::create_run(self, started_by, options, now).await
     }
 
-    async fn cancel_run(&self, run_id: i64, by: &str, now: i64) -> Result<(), StoreError> {
-        Store::cancel_run(self, run_id, by, now).await
+    async fn cancel_run(
+        &self,
+        run_id: i64,
+        token: &str,
+        why: &str,
+        now: i64,
+    ) -> Result<Result<(), LockLost>, StoreError> {
+        self.end_run(run_id, token, RunState::Cancelled, why, Some(now))
+            .await
     }
 
-    async fn fail_run(&self, run_id: i64, error: &str, now: i64) -> Result<(), StoreError> {
-        Store::fail_run(self, run_id, error, now).await
+    async fn fail_run(
+        &self,
+        run_id: i64,
+        token: &str,
+        error: &str,
+        now: i64,
+    ) -> Result<Result<(), LockLost>, StoreError> {
+        self.end_run(run_id, token, RunState::Failed, error, Some(now))
+            .await
     }
 
     async fn group_names(&self) -> Result<HashMap<String, String>, StoreError> {
@@ -222,8 +256,14 @@ impl ApplyStore for Store {
         Store::mark_applying(self, run_id, token, admin, override_by, now).await
     }
 
-    async fn interrupt_run(&self, run_id: i64, error: &str) -> Result<(), StoreError> {
-        Store::interrupt_run(self, run_id, error).await
+    async fn interrupt_run(
+        &self,
+        run_id: i64,
+        token: &str,
+        error: &str,
+    ) -> Result<Result<(), LockLost>, StoreError> {
+        self.end_run(run_id, token, RunState::Interrupted, error, None)
+            .await
     }
 
     async fn count_pending(&self, run_id: i64) -> Result<u64, StoreError> {
@@ -233,10 +273,10 @@ impl ApplyStore for Store {
     async fn pending_rows(
         &self,
         run_id: i64,
-        bucket: Option<PlanBucket>,
+        buckets: &[PlanBucket],
         limit: i64,
     ) -> Result<Vec<StoredEntry>, StoreError> {
-        Store::pending_rows(self, run_id, bucket, limit).await
+        Store::pending_rows(self, run_id, buckets, limit).await
     }
 
     async fn apply_batch(

@@ -176,10 +176,11 @@ impl PreviewJob {
             }
             Err(SyncError::Cancelled) => {
                 tracing::info!(run_id, %admin, "preview cancelled");
+                let why = format!("Cancelled by {admin} while reading Azure AD.");
                 store
-                    .cancel_run(run_id, admin, now_millis())
+                    .cancel_run(run_id, lock.token(), &why, now_millis())
                     .await
-                    .map(|()| ProgressEvent::Cancelled {
+                    .map(|_| ProgressEvent::Cancelled {
                         run_id,
                         by: admin.to_owned(),
                     })
@@ -193,9 +194,9 @@ impl PreviewJob {
                 let message = e.to_string();
                 tracing::warn!(run_id, %message, "preview failed");
                 store
-                    .fail_run(run_id, &message, now_millis())
+                    .fail_run(run_id, lock.token(), &message, now_millis())
                     .await
-                    .map(|()| ProgressEvent::Failed { run_id, message })
+                    .map(|_| ProgressEvent::Failed { run_id, message })
             }
         };
         lock.release().await;

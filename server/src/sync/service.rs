@@ -229,7 +229,13 @@ impl SyncJobs for ImportService {
                     .into(),
             ));
         }
-        self.store.set_rows_excluded(run_id, seqs, excluded).await?;
+        if !self.store.set_rows_excluded(run_id, seqs, excluded).await? {
+            return Err(SyncFailure::Refused(
+                "This preview is being applied, or was applied, discarded or replaced: its rows can no longer \
+                 be excluded."
+                    .into(),
+            ));
+        }
         self.excluded(run_id).await
     }
 

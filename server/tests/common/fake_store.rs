@@ -50,6 +50,27 @@ impl FakeSyncStore {
     pub fn take_over(&self, by: &str) {
         take_over(&mut self.state(), by);
     }
+
+    fn end(
+        &self,
+        run_id: i64,
+        token: &str,
+        state: RunState,
+        error: &str,
+        finished_at: Option<i64>,
+    ) -> Result<Result<(), LockLost>, StoreError> {
+        let mut s = self.state();
+        if !holds(&s, token) {
+            return Ok(Err(LockLost));
+        }
+        let run = run_mut(&mut s, run_id)?;
+        if matches!(run.state, RunState::Fetching | RunState::Applying) {
+            run.state = state;
+            run.error = Some(error.to_owned());
+            run.finished_at = finished_at.or(run.finished_at);
+        }
+        Ok(Ok(()))
+    }
 }
 
 fn take_over(s: &mut FakeState, by: &str) {
@@ -166,21 +187,24 @@ impl PreviewStore for FakeSyncStore {
         Ok(id)
     }
 
-    async fn cancel_run(&self, run_id: i64, _by: &str, now: i64) -> Result<(), StoreError> {
-        let mut s = self.state();
-        let run = run_mut(&mut s, run_id)?;
-        run.state = RunState::Cancelled;
-        run.finished_at = Some(now);
-        Ok(())
+    async fn cancel_run(
+        &self,
+        run_id: i64,
+        token: &str,
+        why: &str,
+        now: i64,
+    ) -> Result<Result<(), LockLost>, StoreError> {
+        self.end(run_id, token, RunState::Cancelled, why, Some(now))
     }
 
-    async fn fail_run(&self, run_id: i64, error: &str, now: i64) -> Result<(), StoreError> {
-        let mut s = self.state();
-        let run = run_mut(&mut s, run_id)?;
-        run.state = RunState::Failed;
-        run.error = Some(error.to_owned());
-        run.finished_at = Some(now);
-        Ok(())
+    async fn fail_run(
+        &self,
+        run_id: i64,
+        token: &str,
+        error: &str,
+        now: i64,
+    ) -> Result<Result<(), LockLost>, StoreError> {
+        self.end(run_id, token, RunState::Failed, error, Some(now))
     }
 
     async fn group_names(&self) -> Result<HashMap<String, String>, StoreError> {
@@ -278,14 +302,13 @@ impl ApplyStore for FakeSyncStore {
         Ok(Ok(true))
     }
 
-    async fn interrupt_run(&self, run_id: i64, error: &str) -> Result<(), StoreError> {
-        let mut s = self.state();
-        let run = run_mut(&mut s, run_id)?;
-        if run.state == RunState::Applying {
-            run.state = RunState::Interrupted;
-            run.error = Some(error.to_owned());
-        }
-        Ok(())
+    async fn interrupt_run(
+        &self,
+        run_id: i64,
+        token: &str,
+        error: &str,
+    ) -> Result<Result<(), LockLost>, StoreError> {
+        self.end(run_id, token, RunState::Interrupted, error, None)
     }
 
     async fn count_pending(&self, run_id: i64) -> Result<u64, StoreError> {
@@ -300,7 +323,7 @@ impl ApplyStore for FakeSyncStore {
     async fn pending_rows(
         &self,
         run_id: i64,
-        bucket: Option<PlanBucket>,
+        buckets: &[PlanBucket],
         limit: i64,
     ) -> Result<Vec<StoredEntry>, StoreError> {
         let s = self.state();
@@ -308,7 +331,10 @@ impl ApplyStore for FakeSyncStore {
             .get(&run_id)
             .map(|rows| {
                 rows.iter()
-                    .filter(|r| r.outcome.is_none() && r.entry.bucket() == bucket)
+                    .filter(|r| {
+                        r.outcome.is_none()
+                            && r.entry.bucket().is_some_and(|b| buckets.contains(&b))
+                    })
                     .take(limit.max(0) as usize)
                     .cloned()
                     .collect()

@@ -120,6 +120,8 @@ pub enum DeactivationReason {
     GoneFromDirectory,
     OutOfScope,
     DisabledInDirectory,
+    /// Now a guest, and guests are not included.
+    GuestNotIncluded,
 }
 
 impl fmt::Display for DeactivationReason {
@@ -128,6 +130,9 @@ impl fmt::Display for DeactivationReason {
             Self::GoneFromDirectory => "No longer in Azure AD",
             Self::OutOfScope => "No longer in the chosen groups",
             Self::DisabledInDirectory => "Account disabled in Azure AD",
+            Self::GuestNotIncluded => {
+                "A guest account now, and guests are not included (see Settings)"
+            }
         })
     }
 }
@@ -286,8 +291,10 @@ pub enum PlanEntry {
 }
 
 impl PlanEntry {
-    /// The plan's rows, in the order they are stored: users, then groups
-    /// (applied together, after the users they refer to).
+    /// The plan's rows, in the order they are stored and applied: users
+    /// (changes of existing users in an order that can be applied one at a
+    /// time), then the groups (applied together, after the users they
+    /// refer to).
     pub fn all_of(plan: &ImportPlan) -> Vec<PlanEntry> {
         let mut rows = Vec::with_capacity(
             plan.added.len() + plan.updated.len() + plan.deactivated.len() + plan.skipped.len() + 1,
@@ -297,7 +304,7 @@ impl PlanEntry {
         rows.extend(plan.deactivated.iter().cloned().map(Self::Deactivate));
         rows.extend(plan.skipped.iter().cloned().map(Self::Skip));
         rows.push(Self::Groups(plan.groups.clone()));
-        rows
+        super::apply::in_apply_order(rows)
     }
 
     /// The list the row is shown in; groups have a section of their own.

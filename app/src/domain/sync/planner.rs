@@ -116,10 +116,10 @@ pub fn plan_import(
         if let Some(reason) = out_of_scope(user, options, scope.as_ref()) {
             match linked.get(user.id.as_str()) {
                 Some(l) if l.status == UserStatus::Active => {
-                    let why = if reason == SkipReason::Disabled {
-                        DeactivationReason::DisabledInDirectory
-                    } else {
-                        DeactivationReason::OutOfScope
+                    let why = match reason {
+                        SkipReason::Disabled => DeactivationReason::DisabledInDirectory,
+                        SkipReason::GuestExcluded => DeactivationReason::GuestNotIncluded,
+                        _ => DeactivationReason::OutOfScope,
                     };
                     if options.overwrite.deactivates() {
                         plan.deactivated
@@ -381,12 +381,66 @@ fn resolve_email_conflicts(
             }
         }
         if rejected.is_empty() {
-            return;
+            // Users whose new addresses wait on each other in a circle (two
+            // swapping addresses) can never be changed one at a time: those,
+            // and whoever waits on them, keep their addresses.
+            rejected = stuck_moves(decisions, candidates);
+            if rejected.is_empty() {
+                return;
+            }
         }
         for (i, owner) in rejected {
             decisions[i] = Decision::Skip(SkipReason::EmailOwnedByLocalUser { owner });
         }
     }
+}
+
+/// Changes of linked users that wait, directly or not, on a circle of
+/// address moves: each with who holds the address it wants.
+fn stuck_moves<'a>(
+    decisions: &[Decision<'a>],
+    candidates: &[(&DirectoryUser, ImportedUser)],
+) -> Vec<(usize, String)> {
+    fn moving<'a>(d: &Decision<'a>) -> Option<&'a LocalUser> {
+        match d {
+            Decision::Update(l, _) | Decision::Disable(l, _) => Some(*l),
+            _ => None,
+        }
+    }
+    // Who, among those changing, holds each address now.
+    let holder: HashMap<String, usize> = decisions
+        .iter()
+        .enumerate()
+        .filter_map(|(j, d)| moving(d).map(|l| (normalize_email(&l.email), j)))
+        .collect();
+    // i waits on j: j holds the address i takes.
+    let waits_on: HashMap<usize, usize> = decisions
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| moving(d).is_some())
+        .filter_map(|(i, _)| {
+            let j = *holder.get(&normalize_email(&candidates[i].1.email))?;
+            (j != i).then_some((i, j))
+        })
+        .collect();
+    let mut stuck = Vec::new();
+    for &i in waits_on.keys() {
+        // Follow the chain of waits: it ends (fine) or comes round (stuck).
+        let mut seen = HashSet::from([i]);
+        let mut at = i;
+        while let Some(&next) = waits_on.get(&at) {
+            if !seen.insert(next) {
+                let owner = moving(&decisions[waits_on[&i]])
+                    .map(who)
+                    .unwrap_or_default();
+                stuck.push((i, owner));
+                break;
+            }
+            at = next;
+        }
+    }
+    stuck.sort();
+    stuck
 }
 
 enum Holder<'a> {

@@ -584,3 +584,57 @@ fn the_threshold_holds_back_mass_deactivation_and_empty_answers() {
     );
     assert!(plan.safety.reasons[0].contains("fewer than half the 20"));
 }
+
+/// Found by proptest in CI: two linked users swapping addresses can never
+/// be applied one at a time (the first would take an address the second
+/// still holds). Both keep theirs, named; a plain chain still goes through,
+/// in an order that works.
+#[test]
+fn a_swap_of_addresses_is_skipped_and_a_chain_is_ordered() {
+    let loc = local(vec![
+        linked(1, "b", "ada@x.com"),
+        linked(2, "a", "bo@x.com"),
+    ]);
+    let swap = directory(vec![dir_user("a", "ada@x.com"), dir_user("b", "bo@x.com")]);
+    let plan = plan_import(&swap, &loc, &SyncOptions::default());
+    assert!(plan.updated.is_empty(), "{:?}", plan.updated);
+    assert_eq!(plan.skipped.len(), 2);
+    assert!(
+        plan.skipped
+            .iter()
+            .all(|s| matches!(s.reason, SkipReason::EmailOwnedByLocalUser { .. }))
+    );
+    assert!(
+        !plan_import(
+            &swap,
+            &apply::apply_plan(&loc, &plan, 2),
+            &SyncOptions::default()
+        )
+        .has_changes()
+    );
+
+    // a takes b's address while b moves to a new one: b must go first.
+    let chain = directory(vec![dir_user("a", "ada@x.com"), dir_user("b", "cy@x.com")]);
+    let plan = plan_import(&chain, &loc, &SyncOptions::default());
+    assert_eq!(plan.updated.len(), 2);
+    let order: Vec<i64> = PlanEntry::all_of(&plan)
+        .iter()
+        .filter_map(|e| match e {
+            PlanEntry::Update(u) => Some(u.local_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        order,
+        vec![1, 2],
+        "whoever releases the address comes first"
+    );
+    let after = apply::apply_plan(&loc, &plan, 2);
+    assert!(!plan_import(&chain, &after, &SyncOptions::default()).has_changes());
+    assert!(
+        after
+            .users
+            .iter()
+            .any(|u| u.id == 2 && u.email == "ada@x.com")
+    );
+}

@@ -28,6 +28,50 @@ impl RunState {
     }
 }
 
+/// A preview may be applied for this long after it was made.
+pub const PLAN_MAX_AGE_MS: i64 = 60 * 60 * 1000;
+/// An interrupted run may be resumed this long after its preview: longer
+/// than a fresh preview's hour, since a resume finishes what an admin has
+/// already confirmed, but not forever.
+pub const RESUME_MAX_AGE_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Whether a run in `state`, previewed at `previewed_at`, may be applied
+/// (or resumed) at `now`; `changed_since` says another run committed a
+/// change after the preview. The refusal says what to do instead.
+pub fn applicability(
+    state: RunState,
+    previewed_at: i64,
+    now: i64,
+    changed_since: bool,
+) -> Result<(), String> {
+    let age = now - previewed_at;
+    match state {
+        RunState::Previewed if age > PLAN_MAX_AGE_MS => {
+            Err("This preview is more than an hour old. Preview again.".into())
+        }
+        RunState::Interrupted if age > RESUME_MAX_AGE_MS => Err(
+            "This interrupted sync was previewed more than 24 hours ago, too long to finish safely. Discard it \
+             and preview again."
+                .into(),
+        ),
+        RunState::Previewed if changed_since => {
+            Err("Another sync was applied after this preview was made. Preview again.".into())
+        }
+        RunState::Interrupted if changed_since => Err(
+            "Another sync has changed users since this one was previewed, so it cannot be resumed. Discard it \
+             and preview again."
+                .into(),
+        ),
+        RunState::Previewed | RunState::Interrupted => Ok(()),
+        RunState::Applied => Err("This preview was applied already.".into()),
+        RunState::Discarded => Err("This preview was discarded. Preview again.".into()),
+        other => Err(format!(
+            "This run cannot be applied (it is {}). Preview again.",
+            other.label().to_lowercase()
+        )),
+    }
+}
+
 /// What became of one row of a plan when it was applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RowOutcome {
@@ -116,6 +160,39 @@ mod tests {
         ] {
             assert_eq!(RunState::parse(state.as_str()), Some(state));
         }
+    }
+
+    #[test]
+    fn a_run_is_applicable_while_open_fresh_and_unchanged_since() {
+        let hour = PLAN_MAX_AGE_MS;
+        assert_eq!(applicability(RunState::Previewed, 0, hour, false), Ok(()));
+        assert!(applicability(RunState::Previewed, 0, hour + 1, false).is_err());
+        assert!(
+            applicability(RunState::Previewed, 0, 1, true)
+                .unwrap_err()
+                .contains("Another sync")
+        );
+        assert_eq!(
+            applicability(RunState::Interrupted, 0, 2 * hour, false),
+            Ok(()),
+            "a resume may be older"
+        );
+        assert!(applicability(RunState::Interrupted, 0, RESUME_MAX_AGE_MS + 1, false).is_err());
+        assert!(
+            applicability(RunState::Interrupted, 0, 1, true)
+                .unwrap_err()
+                .contains("cannot be resumed")
+        );
+        assert!(
+            applicability(RunState::Applying, 0, 1, false)
+                .unwrap_err()
+                .contains("it is applying")
+        );
+        assert!(
+            applicability(RunState::Applied, 0, 1, false)
+                .unwrap_err()
+                .contains("applied already")
+        );
     }
 
     #[test]

@@ -67,7 +67,8 @@ pub fn safety_check(plan: &ImportPlan, local: &LocalState, options: &SyncOptions
 fn mass_changes(plan: &ImportPlan, linked: u64, allowed: u64) -> Vec<String> {
     let mut blanked: BTreeMap<SyncField, u64> = BTreeMap::new();
     let mut changed: BTreeMap<SyncField, u64> = BTreeMap::new();
-    for change in plan.updated.iter().flat_map(|u| &u.changes) {
+    let carried = plan.deactivated.iter().flat_map(|d| &d.changes);
+    for change in plan.updated.iter().flat_map(|u| &u.changes).chain(carried) {
         // A relink and a reactivation are not field data.
         if matches!(change.field, SyncField::AzureObjectId | SyncField::Status) {
             continue;
