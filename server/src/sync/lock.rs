@@ -152,6 +152,10 @@ impl EngineLock {
 async fn take_engine_lock(
     store: &Store,
 ) -> Result<(Option<EngineLock>, HolderLiveness), StoreError> {
+    if holds_here(store) {
+        // Our own sync holds it: no reaper of ours will let go of it soon.
+        return Ok((None, HolderLiveness::Unproven));
+    }
     for attempt in 0..10 {
         match probe(store, true).await? {
             Probe::Acquired(lock) => return Ok((Some(lock), HolderLiveness::EngineFree)),
