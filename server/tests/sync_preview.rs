@@ -37,6 +37,7 @@ on_both_engines!(
     a_read_longer_than_the_stale_window_keeps_its_lock,
     a_finished_job_cannot_release_a_newer_jobs_lock,
     faults_in_the_middle_of_the_pages_end_cleanly,
+    a_lost_advisory_connection_does_not_make_a_live_holder_look_dead,
 );
 
 async fn a_preview_stores_the_plan_and_changes_no_user(db: &TestDb) {
@@ -526,4 +527,45 @@ async fn faults_in_the_middle_of_the_pages_end_cleanly(db: &TestDb) {
         before.users
     );
     assert_eq!(db.store.sync_lock_holder().await.unwrap().holder, "");
+}
+
+/// PostgreSQL drops an advisory lock with its connection (an idle timeout,
+/// a failover): the heartbeat finds out, and a free lock then no longer
+/// lets another server take over a holder that still beats. (SQLite's file
+/// lock has no connection to lose.)
+async fn a_lost_advisory_connection_does_not_make_a_live_holder_look_dead(db: &TestDb) {
+    if !db.url.starts_with("postgres") {
+        return;
+    }
+    let policy = LockPolicy {
+        heartbeat: Duration::from_millis(100),
+        stale_after: Duration::from_secs(10),
+    };
+    let lock = SyncLock::acquire(&db.store, ADMIN, None, policy)
+        .await
+        .unwrap()
+        .unwrap();
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+    .execute(db.store.pool())
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Another server: its own URL, so none of this process's knowledge.
+    let joiner = if db.url.contains('?') { '&' } else { '?' };
+    let other = Store::open(&format!("{}{joiner}application_name=other", db.url))
+        .await
+        .unwrap();
+    let refused = SyncLock::acquire(&other, "other@example.com", None, policy)
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.err().map(|h| h.holder).as_deref(),
+        Some(ADMIN),
+        "a holder that still beats is not taken over"
+    );
+    lock.release().await;
+    other.close().await;
 }

@@ -136,6 +136,17 @@ impl Store {
         Ok(renewed.rows_affected() == 1)
     }
 
+    /// Records that the holder no longer holds the engine's lock (its
+    /// connection was lost): from then on only its heartbeat says it lives.
+    pub async fn disown_engine_lock(&self, token: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sync_lock SET engine_held = 0 WHERE id = 1 AND token = $1")
+            .bind(token)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
     /// Names the run the lock is for (a preview's run exists only once the
     /// lock is taken).
     pub async fn attach_sync_lock(&self, token: &str, run_id: i64) -> Result<bool, StoreError> {

@@ -21,6 +21,7 @@ use crate::store::{Engine, HolderLiveness, LockHolder, Store, now_millis};
 use app::services::StoreError;
 use sqlx::Connection;
 use std::fs::{File, TryLockError};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -190,9 +191,9 @@ fn held_here(store: &Store, held: bool) {
 pub struct SyncLock {
     store: Store,
     token: String,
-    /// In a mutex only so that the lock can be shared by the job's tasks (a
-    /// connection is `Send` but not `Sync`); it is taken once, at release.
-    engine: std::sync::Mutex<Option<EngineLock>>,
+    /// Shared with the heartbeat, which checks a PostgreSQL lock's
+    /// connection is still there; taken at release.
+    engine: SharedEngineLock,
     heartbeat: JoinHandle<()>,
     lost: watch::Receiver<bool>,
 }
@@ -235,12 +236,19 @@ impl SyncLock {
             }
         }
         let (lost_tx, lost) = watch::channel(false);
-        let heartbeat = tokio::spawn(heartbeat(store.clone(), token.clone(), policy, lost_tx));
+        let engine: SharedEngineLock = Arc::new(tokio::sync::Mutex::new(engine));
+        let heartbeat = tokio::spawn(heartbeat(
+            store.clone(),
+            token.clone(),
+            policy,
+            engine.clone(),
+            lost_tx,
+        ));
         held_here(store, true);
         Ok(Ok(Self {
             store: store.clone(),
             token,
-            engine: std::sync::Mutex::new(engine),
+            engine,
             heartbeat,
             lost,
         }))
@@ -272,13 +280,9 @@ impl SyncLock {
     /// Releases the engine's lock, then the row (if this run still holds
     /// it). In that order, a sync starting in between finds the engine's
     /// lock free and takes the row over, rather than being refused.
-    pub async fn release(mut self) {
+    pub async fn release(self) {
         self.heartbeat.abort();
-        let engine = self
-            .engine
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let engine = self.engine.lock().await.take();
         if let Some(engine) = engine {
             engine.release().await;
         }
@@ -291,15 +295,30 @@ impl SyncLock {
 impl Drop for SyncLock {
     fn drop(&mut self) {
         self.heartbeat.abort();
+        // Let go of the engine's lock now, not when the runtime gets round
+        // to dropping the aborted heartbeat (which shares it).
+        if let Ok(mut engine) = self.engine.try_lock() {
+            engine.take();
+        }
         held_here(&self.store, false);
     }
 }
 
-async fn heartbeat(store: Store, token: String, policy: LockPolicy, lost: watch::Sender<bool>) {
+/// The engine's lock, shared by a sync lock and its heartbeat.
+type SharedEngineLock = Arc<tokio::sync::Mutex<Option<EngineLock>>>;
+
+async fn heartbeat(
+    store: Store,
+    token: String,
+    policy: LockPolicy,
+    engine: SharedEngineLock,
+    lost: watch::Sender<bool>,
+) {
     let mut every = tokio::time::interval(policy.heartbeat);
     every.tick().await;
     loop {
         every.tick().await;
+        check_engine_lock(&store, &token, &engine, policy).await;
         match store.renew_sync_lock(&token, now_millis()).await {
             Ok(true) => {}
             Ok(false) => {
@@ -311,6 +330,38 @@ async fn heartbeat(store: Store, token: String, policy: LockPolicy, lost: watch:
             // fenced whatever happens here.
             Err(e) => tracing::warn!(error = %e, "could not renew the sync lock"),
         }
+    }
+}
+
+/// A PostgreSQL advisory lock lives as long as its connection: one that a
+/// server cut (an idle timeout, a failover) has let the lock go, and its
+/// being free no longer says this holder is gone. Found out, the row says
+/// so, and others judge this run by its heartbeat alone.
+async fn check_engine_lock(
+    store: &Store,
+    token: &str,
+    engine: &SharedEngineLock,
+    policy: LockPolicy,
+) {
+    let mut held = engine.lock().await;
+    let Some(EngineLock::Postgres(conn)) = held.as_mut() else {
+        return;
+    };
+    let alive = tokio::time::timeout(
+        policy.heartbeat.max(Duration::from_millis(500)),
+        sqlx::query("SELECT 1").execute(&mut *conn),
+    )
+    .await
+    .is_ok_and(|r| r.is_ok());
+    if alive {
+        return;
+    }
+    tracing::warn!(
+        "the connection holding the sync's advisory lock was lost; relying on the heartbeat"
+    );
+    *held = None;
+    if let Err(e) = store.disown_engine_lock(token).await {
+        tracing::warn!(error = %e, "could not record that the advisory lock was lost");
     }
 }
 
