@@ -326,7 +326,8 @@ impl Store {
         Ok(Ok(()))
     }
 
-    /// Ends an apply with its results, if `token` still holds the lock.
+    /// Ends an apply with its results, if `token` still holds the lock,
+    /// which the same transaction releases.
     pub async fn finish_run(
         &self,
         run_id: i64,
@@ -349,6 +350,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+        Self::hand_back(&mut tx, token).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(Ok(()))
     }

@@ -159,6 +159,25 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Inside the transaction that ends a phase (previewed, applied, failed,
+    /// cancelled, interrupted): releases the lock with it, so that whoever
+    /// sees the phase ended finds the lock free. The engine's lock follows
+    /// a moment later, and a new holder waits for it or takes the free row.
+    pub(super) async fn hand_back(
+        conn: &mut sqlx::AnyConnection,
+        token: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE sync_lock SET token = NULL, holder = NULL, run_id = NULL, acquired_at = NULL, heartbeat_at = NULL, \
+             engine_held = 0 WHERE id = 1 AND token = $1",
+        )
+        .bind(token)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
     /// Releases the lock, if `token` still holds it.
     pub async fn release_sync_lock(&self, token: &str) -> Result<(), StoreError> {
         sqlx::query(

@@ -134,7 +134,8 @@ impl Store {
 
     /// Ends a run that is reading or applying (`state`: failed, cancelled,
     /// or interrupted, which stays resumable and keeps no end time), if
-    /// `token` still holds the lock: a job that lost it marks nothing.
+    /// `token` still holds the lock: a job that lost it marks nothing. The
+    /// same transaction releases the lock.
     pub async fn end_run(
         &self,
         run_id: i64,
@@ -159,6 +160,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+        Self::hand_back(&mut tx, token).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(Ok(()))
     }
@@ -178,7 +180,8 @@ impl Store {
     }
 
     /// Stores a plan's rows and marks the run previewed, in one
-    /// transaction, if `token` still holds the sync lock.
+    /// transaction, if `token` still holds the sync lock, which the same
+    /// transaction releases.
     pub async fn save_preview(
         &self,
         run_id: i64,
@@ -230,6 +233,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+        Self::hand_back(&mut tx, token).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(Ok(()))
     }

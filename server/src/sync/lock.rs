@@ -321,6 +321,15 @@ async fn heartbeat(
         check_engine_lock(&store, &token, &engine, policy).await;
         match store.renew_sync_lock(&token, now_millis()).await {
             Ok(true) => {}
+            // Released by the commit that ended this run's phase: done.
+            Ok(false)
+                if store
+                    .sync_lock_holder()
+                    .await
+                    .is_ok_and(|h| h.holder.is_empty()) =>
+            {
+                return;
+            }
             Ok(false) => {
                 tracing::error!("the sync lock was taken over by another run; this run stops");
                 let _ = lost.send(true);

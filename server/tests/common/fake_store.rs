@@ -69,6 +69,7 @@ impl FakeSyncStore {
             run.error = Some(error.to_owned());
             run.finished_at = finished_at.or(run.finished_at);
         }
+        s.lock = None;
         Ok(Ok(()))
     }
 }
@@ -248,6 +249,7 @@ impl PreviewStore for FakeSyncStore {
         run.previewed_at = Some(now);
         run.totals = RunTotals::of_plan(plan);
         run.directory_users = Some(plan.directory_users as i64);
+        s.lock = None;
         Ok(Ok(()))
     }
 }
@@ -473,6 +475,7 @@ impl ApplyStore for FakeSyncStore {
         run.state = RunState::Applied;
         run.totals = totals.clone();
         run.finished_at = Some(now);
+        s.lock = None;
         Ok(Ok(()))
     }
 }

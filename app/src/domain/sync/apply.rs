@@ -350,7 +350,22 @@ pub fn apply_plan(local: &LocalState, plan: &ImportPlan, now: i64) -> LocalState
                     .iter_mut()
                     .find(|u| u.id == user.id && user.id != 0)
                 {
-                    Some(existing) => *existing = user,
+                    Some(existing) => {
+                        // As in the database, memberships belong to the
+                        // local user: a relink carries them over.
+                        if let (Some(old), Some(new)) = (
+                            existing.azure_object_id.clone(),
+                            user.azure_object_id.clone(),
+                        ) && old != new
+                        {
+                            for g in &mut next.groups {
+                                if g.member_azure_ids.remove(&old) {
+                                    g.member_azure_ids.insert(new.clone());
+                                }
+                            }
+                        }
+                        *existing = user
+                    }
                     None => {
                         user.id = next.users.iter().map(|u| u.id).max().unwrap_or(0) + 1;
                         next.users.push(user);

@@ -272,7 +272,17 @@ pub fn plan_import(
         }
     }
 
-    plan.groups = plan_groups(directory, local, options, &imported_ids);
+    // A membership belongs to the local user: a relink carries it over.
+    let relinked: HashMap<String, String> = plan
+        .updated
+        .iter()
+        .map(|u| &u.changes)
+        .chain(plan.deactivated.iter().map(|d| &d.changes))
+        .flatten()
+        .filter(|c| c.field == SyncField::AzureObjectId)
+        .filter_map(|c| Some((c.old.clone()?, c.new.clone()?)))
+        .collect();
+    plan.groups = plan_groups(directory, local, options, &imported_ids, &relinked);
     plan.safety = safety_check(&plan, local, options);
     plan
 }
@@ -457,6 +467,7 @@ fn plan_groups(
     local: &LocalState,
     options: &SyncOptions,
     imported_ids: &HashSet<String>,
+    relinked: &HashMap<String, String>,
 ) -> GroupPlan {
     let mut plan = GroupPlan::default();
     let local_groups: HashMap<&str, &LocalGroup> = local
@@ -485,7 +496,13 @@ fn plan_groups(
             .flatten()
             .filter(|id| imported_ids.contains(*id))
             .collect();
-        let current = existing.map_or(&empty, |g| &g.member_azure_ids);
+        // Members as they will be once this plan's relinks are applied.
+        let current: BTreeSet<String> = existing
+            .map_or(&empty, |g| &g.member_azure_ids)
+            .iter()
+            .map(|id| relinked.get(id).unwrap_or(id).clone())
+            .collect();
+        let current = &current;
         for id in desired.iter().filter(|id| !current.contains(**id)) {
             plan.memberships_added
                 .push((group.id.clone(), (*id).clone()));
