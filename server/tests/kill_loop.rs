@@ -229,13 +229,14 @@ fn churn(tenant: &mut Tenant, rng: &mut Rng, cycle: usize) {
         let i = rng.below(tenant.users.len() as u64) as usize;
         tenant.users[i].account_enabled = false;
     }
-    for _ in 0..n / 40 {
+    // As many leave as join: the tenant keeps its size however long a soak runs.
+    for _ in 0..n / 25 {
         let i = rng.below(tenant.users.len() as u64) as usize;
         let id = tenant.users[i].id.clone();
         tenant.delete_user(&id);
     }
     let template: SimUser = tenant.users[0].clone();
-    for k in 0..n / 10 {
+    for k in 0..n / 25 {
         let mut hire = template.clone();
         hire.id = format!("00000000-0000-4000-8000-{cycle:04}{k:08}");
         hire.mail = Some(format!("hire{cycle}.{k}@{}", tenant.domain));

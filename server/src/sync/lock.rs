@@ -55,21 +55,24 @@ impl LockPolicy {
 /// The engine's lock, held: dropping it releases it.
 enum EngineLock {
     File(File),
+    /// For a sync: its own connection, out of the pool.
     Postgres(sqlx::AnyConnection),
+    /// For a reaper's moment: a pooled connection, unlocked and handed back.
+    PostgresBriefly(sqlx::pool::PoolConnection<sqlx::Any>),
 }
 
 enum Probe {
     Acquired(EngineLock),
-    /// Free, and let go of again at once (a reaper's look).
-    Free,
     Busy,
     /// The engine gives no lock here (SQLite in memory, a file system
     /// without locks): only the row's heartbeat tells.
     Unavailable,
 }
 
-/// Tries the engine's lock: kept with `hold`, else let go of at once.
-async fn probe(store: &Store, hold: bool) -> Result<Probe, StoreError> {
+/// Tries the engine's lock, for a sync (`for_sync`: on a connection of its
+/// own) or for a reaper's moment. What "free" proves lasts only while it is
+/// held: whoever acts on it holds it meanwhile.
+async fn probe(store: &Store, for_sync: bool) -> Result<Probe, StoreError> {
     if holds_here(store) {
         // This process holds it: a probe proves nothing (and where the file
         // system emulates file locks per process, would even succeed).
@@ -95,8 +98,7 @@ async fn probe(store: &Store, hold: bool) -> Result<Probe, StoreError> {
                 }
             };
             Ok(match file.try_lock() {
-                Ok(()) if hold => Probe::Acquired(EngineLock::File(file)),
-                Ok(()) => Probe::Free,
+                Ok(()) => Probe::Acquired(EngineLock::File(file)),
                 Err(TryLockError::WouldBlock) => Probe::Busy,
                 Err(TryLockError::Error(e)) => {
                     tracing::warn!(error = %e, "file locks are not available; relying on the heartbeat");
@@ -115,18 +117,11 @@ async fn probe(store: &Store, hold: bool) -> Result<Probe, StoreError> {
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| StoreError::Database(e.to_string()))?;
-            // Kept: the connection leaves the pool and lives with the lock.
-            // Otherwise it goes back to the pool for the next query.
-            Ok(match (got, hold) {
+            // For a sync the connection leaves the pool and lives with the
+            // lock; otherwise it goes back once unlocked.
+            Ok(match (got, for_sync) {
                 (true, true) => Probe::Acquired(EngineLock::Postgres(conn.detach())),
-                (true, false) => {
-                    sqlx::query("SELECT pg_advisory_unlock($1)")
-                        .bind(ADVISORY_KEY)
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(|e| StoreError::Database(e.to_string()))?;
-                    Probe::Free
-                }
+                (true, false) => Probe::Acquired(EngineLock::PostgresBriefly(conn)),
                 (false, _) => Probe::Busy,
             })
         }
@@ -144,6 +139,16 @@ impl EngineLock {
                     .await;
                 let _ = conn.close().await;
             }
+            Self::PostgresBriefly(mut conn) => {
+                let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(ADVISORY_KEY)
+                    .execute(&mut *conn)
+                    .await;
+                if unlocked.is_err() {
+                    // Never hand back a connection that may still hold it.
+                    let _ = conn.detach().close().await;
+                }
+            }
         }
     }
 }
@@ -160,7 +165,7 @@ async fn take_engine_lock(
     for attempt in 0..10 {
         match probe(store, true).await? {
             Probe::Acquired(lock) => return Ok((Some(lock), HolderLiveness::EngineFree)),
-            Probe::Unavailable | Probe::Free => return Ok((None, HolderLiveness::Unproven)),
+            Probe::Unavailable => return Ok((None, HolderLiveness::Unproven)),
             Probe::Busy if attempt < 9 => tokio::time::sleep(Duration::from_millis(50)).await,
             Probe::Busy => {}
         }
@@ -383,14 +388,20 @@ fn new_token() -> String {
 /// Marks the runs of a holder that is gone; returns how many applies
 /// became interrupted.
 pub async fn reap(store: &Store, policy: LockPolicy) -> Result<u64, StoreError> {
-    let liveness = match probe(store, false).await? {
-        Probe::Free | Probe::Acquired(_) => HolderLiveness::EngineFree,
-        Probe::Busy | Probe::Unavailable => HolderLiveness::Unproven,
+    // Held while the runs are marked: a sync taking the lock meanwhile
+    // waits, instead of being reaped on a look that no longer holds.
+    let (engine, liveness) = match probe(store, false).await? {
+        Probe::Acquired(lock) => (Some(lock), HolderLiveness::EngineFree),
+        Probe::Busy | Probe::Unavailable => (None, HolderLiveness::Unproven),
     };
     let now = now_millis();
-    store
+    let reaped = store
         .reap_orphaned_runs(now, policy.stale_cutoff(now), liveness)
-        .await
+        .await;
+    if let Some(engine) = engine {
+        engine.release().await;
+    }
+    reaped
 }
 
 /// Looks for runs whose process died, at once and then every few seconds,
