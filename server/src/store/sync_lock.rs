@@ -88,19 +88,11 @@ impl Store {
             .map_err(db_error)?;
         if taken.rows_affected() == 1 {
             // Nobody alive holds a run now: whatever is mid-way is orphaned.
-            let reaped = sqlx::query(REAP_APPLYING)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-            sqlx::query(REAP_FETCHING)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+            let reaped = mark_orphaned_runs(&mut tx, now).await?;
             tx.commit().await.map_err(db_error)?;
-            if reaped.rows_affected() > 0 {
+            if reaped > 0 {
                 tracing::warn!(
-                    runs = reaped.rows_affected(),
+                    runs = reaped,
                     "a sync was interrupted when its server stopped; resume or discard it"
                 );
             }
@@ -180,15 +172,8 @@ impl Store {
 
     /// Releases the lock, if `token` still holds it.
     pub async fn release_sync_lock(&self, token: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE sync_lock SET token = NULL, holder = NULL, run_id = NULL, acquired_at = NULL, heartbeat_at = NULL, \
-             engine_held = 0 WHERE id = 1 AND token = $1",
-        )
-        .bind(token)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(())
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        Self::hand_back(&mut conn, token).await
     }
 
     /// Inside a transaction: refuses the commit unless `token` holds the
@@ -237,16 +222,24 @@ impl Store {
             tx.rollback().await.map_err(db_error)?;
             return Ok(0);
         }
-        let reaped = sqlx::query(REAP_APPLYING)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        sqlx::query(REAP_FETCHING)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        let reaped = mark_orphaned_runs(&mut tx, now).await?;
         tx.commit().await.map_err(db_error)?;
-        Ok(reaped.rows_affected())
+        Ok(reaped)
     }
+}
+
+/// Inside the transaction that found the lock's holder gone: its apply
+/// becomes interrupted (resumable), its preview failed. Returns how many
+/// applies were interrupted.
+async fn mark_orphaned_runs(conn: &mut sqlx::AnyConnection, now: i64) -> Result<u64, StoreError> {
+    let reaped = sqlx::query(REAP_APPLYING)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    sqlx::query(REAP_FETCHING)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    Ok(reaped.rows_affected())
 }

@@ -7,7 +7,7 @@ use super::ports::{ApplyStore, HeldLock, SyncStore};
 use super::preview::SyncError;
 use super::progress::ProgressHub;
 use crate::store::{LockLost, RunRecord, now_millis};
-use app::domain::sync::apply::APPLY_PHASES;
+use app::domain::sync::order::APPLY_PHASES;
 use app::domain::sync::progress::{BucketCounts, ProgressEvent, rate_and_eta};
 use app::domain::sync::run::{RowOutcome, applicability};
 use app::domain::sync::view::{PlanBucket, RunState};

@@ -7,6 +7,7 @@ pub mod apply;
 pub mod completeness;
 pub mod mapping;
 pub mod options;
+pub mod order;
 pub mod plan;
 pub mod planner;
 pub mod progress;

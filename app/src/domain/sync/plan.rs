@@ -304,7 +304,7 @@ impl PlanEntry {
         rows.extend(plan.deactivated.iter().cloned().map(Self::Deactivate));
         rows.extend(plan.skipped.iter().cloned().map(Self::Skip));
         rows.push(Self::Groups(plan.groups.clone()));
-        super::apply::in_apply_order(rows)
+        super::order::in_apply_order(rows)
     }
 
     /// The list the row is shown in; groups have a section of their own.
