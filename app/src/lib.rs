@@ -9,6 +9,8 @@ pub mod components;
 pub mod domain;
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod security;
+#[cfg(feature = "ssr")]
 pub mod services;
 
 use components::layout::Layout;
@@ -28,6 +30,8 @@ use pages::{
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    security::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -51,6 +51,9 @@ pub enum SignInError {
     WrongCredentials,
     #[error("too many failed attempts; retry in {0:?}")]
     Throttled(Duration),
+    /// Longer than any email address can be: refused before any work.
+    #[error("the email is longer than 254 characters")]
+    EmailTooLong,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -65,8 +68,20 @@ pub struct NewSession {
 /// Admin accounts and their sessions.
 #[async_trait]
 pub trait AdminAuth: Send + Sync {
-    async fn sign_in(&self, email: &str, password: &str) -> Result<NewSession, SignInError>;
+    /// `client` is the address the attempt came from: failures are counted
+    /// per email and address, so nobody elsewhere can lock the admin out.
+    async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client: std::net::IpAddr,
+    ) -> Result<NewSession, SignInError>;
+    /// The admin of a live session; counts as activity (the idle timeout
+    /// starts again).
     async fn admin_for_session(&self, token: &str) -> Result<Option<Admin>, StoreError>;
+    /// Whether a session is still live, without counting as activity: an
+    /// open event stream asks this, so watching is not using.
+    async fn session_is_live(&self, token: &str) -> Result<bool, StoreError>;
     async fn sign_out(&self, token: &str) -> Result<(), StoreError>;
 }
 
@@ -183,10 +198,32 @@ pub struct Services {
     pub sync: Arc<dyn SyncJobs>,
     pub settings: Arc<dyn SettingsStore>,
     pub connection: Arc<dyn AzureConnection>,
+    /// Whether cookies get `Secure`: the public URL is https.
+    pub secure_cookies: bool,
 }
+
+/// Where a request came from, put into its extensions by the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
 
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "dirsync_session";
+
+/// The `Set-Cookie` value that opens a session: never readable by scripts,
+/// never sent by another site's requests, `Secure` when the app is served
+/// over https (`DIRSYNC_PUBLIC_URL`).
+pub fn session_cookie(token: &str, max_age: Duration, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        max_age.as_secs()
+    )
+}
+
+/// The `Set-Cookie` value that ends a session in the browser.
+pub fn expired_session_cookie(secure: bool) -> String {
+    session_cookie("", Duration::ZERO, secure)
+}
 
 /// The session token from a request's `Cookie` headers, if any.
 pub fn session_token(headers: &http::HeaderMap) -> Option<String> {

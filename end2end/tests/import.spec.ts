@@ -1,7 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { hydrated, signInAsAdmin } from "./helpers";
 import { confirm, confirmAndApply, openImport, preview } from "./sync";
-import { changeUser, people, putTenant, setFaults } from "./tenant";
+import { changeUser, generateTenant, people, putTenant, setFaults } from "./tenant";
 
 // One server for the whole suite: each test writes its own tenant, under its
 // own domain, and the platform keeps what earlier tests imported.
@@ -219,10 +219,7 @@ test("a reload rejoins the running sync, another admin is refused, and Cancel st
 test("a reload during the apply shows the same apply, to its end", async ({ page, request }) => {
   test.setTimeout(120_000);
   // A tenant large enough that applying it takes a few seconds here.
-  const generated = await request.post("/graph-sim/_sim/tenant/generate", {
-    data: { users: 20000, groups: 0, seed: Date.now() % 100000 },
-  });
-  expect(generated.ok()).toBeTruthy();
+  await generateTenant(request, 20000, 0, Date.now() % 100000);
   await openImport(page);
   await preview(page);
   await confirm(page);
@@ -236,7 +233,7 @@ test("a reload during the apply shows the same apply, to its end", async ({ page
     page.getByRole("progressbar", { name: "Applying changes" }).or(page.getByRole("heading", { name: "Sync complete" })),
   ).toBeVisible();
   await expect(page.getByRole("heading", { name: "Sync complete" })).toBeVisible({ timeout: 60_000 });
-  await expect(page.getByRole("progressbar", { name: "Sync complete" })).toHaveAttribute("aria-valuenow", "100");
+  await expect(page.getByRole("progressbar", { name: "Sync complete" })).toHaveAttribute("value", "100");
 });
 
 test("sign-in and consent problems are reported with their fix, and change nothing", async ({ page, request }) => {

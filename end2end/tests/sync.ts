@@ -33,5 +33,5 @@ export async function confirm(page: Page) {
 export async function confirmAndApply(page: Page) {
   await confirm(page);
   await expect(page.getByRole("heading", { name: "Sync complete" })).toBeVisible({ timeout: 60_000 });
-  await expect(page.getByRole("progressbar", { name: "Sync complete" })).toHaveAttribute("aria-valuenow", "100");
+  await expect(page.getByRole("progressbar", { name: "Sync complete" })).toHaveAttribute("value", "100");
 }

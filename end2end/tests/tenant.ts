@@ -1,5 +1,5 @@
 import { expect, type APIRequestContext } from "@playwright/test";
-import { baseURL } from "../playwright.config";
+import { admin, baseURL } from "../playwright.config";
 
 /**
  * The demo tenant, driven through the emulator's control API
@@ -23,6 +23,23 @@ export type SimGroup = { id: string; displayName: string; members: string[] };
 
 // Absolute: the connection spec's pages are served by the second server.
 const SIM = `${baseURL}/graph-sim/_sim`;
+
+/**
+ * The control API answers only a signed-in admin: each request context
+ * signs in once (its cookie jar then carries the session).
+ */
+const signedIn = new WeakSet<APIRequestContext>();
+async function asAdmin(request: APIRequestContext): Promise<APIRequestContext> {
+  if (!signedIn.has(request)) {
+    const response = await request.post(`${baseURL}/api/sign_in`, {
+      form: { email: admin.email, password: admin.password },
+      maxRedirects: 0,
+    });
+    expect(response.status()).toBeLessThan(400);
+    signedIn.add(request);
+  }
+  return request;
+}
 
 /** A GUID made from a number, unique per test run. */
 export function guid(n: number, stamp: number): string {
@@ -58,17 +75,17 @@ export async function putTenant(
   users: SimUser[],
   groups: SimGroup[] = [],
 ) {
-  const response = await request.put(`${SIM}/tenant`, { data: { domain, users, groups } });
+  const response = await (await asAdmin(request)).put(`${SIM}/tenant`, { data: { domain, users, groups } });
   expect(response.status()).toBe(204);
 }
 
 export async function changeUser(request: APIRequestContext, id: string, changes: Partial<SimUser>) {
-  const response = await request.patch(`${SIM}/users/${id}`, { data: changes });
+  const response = await (await asAdmin(request)).patch(`${SIM}/users/${id}`, { data: changes });
   expect(response.ok()).toBeTruthy();
 }
 
 export async function setFaults(request: APIRequestContext, faults: Record<string, unknown>) {
-  const response = await request.put(`${SIM}/faults`, { data: faults });
+  const response = await (await asAdmin(request)).put(`${SIM}/faults`, { data: faults });
   expect(response.ok()).toBeTruthy();
 }
 
@@ -76,7 +93,15 @@ export async function setFaults(request: APIRequestContext, faults: Record<strin
 export type Registration = { tenantId: string; clientId: string; clientSecret: string; appDisplayName: string };
 
 export async function registration(request: APIRequestContext): Promise<Registration> {
-  const response = await request.get(`${SIM}/registration`);
+  const response = await (await asAdmin(request)).get(`${SIM}/registration`);
   expect(response.ok()).toBeTruthy();
   return response.json();
+}
+
+/** Replaces the tenant with a generated one of `users` people. */
+export async function generateTenant(request: APIRequestContext, users: number, groups: number, seed: number) {
+  const response = await (await asAdmin(request)).post(`${SIM}/tenant/generate`, {
+    data: { users, groups, seed },
+  });
+  expect(response.ok()).toBeTruthy();
 }

@@ -1,6 +1,7 @@
 //! Configuration from the environment (names fixed by the product; see the
 //! README's configuration table).
 
+use crate::web::PublicUrl;
 use app::domain::connection::DemoMode;
 use secrecy::SecretString;
 use std::path::PathBuf;
@@ -40,17 +41,24 @@ pub struct Config {
     pub demo: DemoMode,
     /// `DIRSYNC_SECRET_KEY`: the key that seals secrets at rest.
     pub secret_key: Option<SecretString>,
+    /// `DIRSYNC_PUBLIC_URL`: where administrators reach the app.
+    pub public_url: Option<PublicUrl>,
 }
 
 impl Config {
-    pub fn from_env() -> Self {
+    /// Reads the environment; a value that cannot be right stops the start
+    /// with a message naming it.
+    pub fn from_env() -> Result<Self, String> {
         let var = |name: &str| {
             std::env::var(name)
                 .ok()
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        Self {
+        let public_url = var("DIRSYNC_PUBLIC_URL")
+            .map(|v| PublicUrl::parse(&v))
+            .transpose()?;
+        Ok(Self {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             azure: AzureEnv {
                 tenant_id: var("AZURE_TENANT_ID"),
@@ -63,7 +71,8 @@ impl Config {
             admin_password: var("ADMIN_PASSWORD").map(SecretString::from),
             demo: demo_mode(var("DIRSYNC_DEMO").as_deref()),
             secret_key: var(crate::secrets::SECRET_KEY_ENV).map(SecretString::from),
-        }
+            public_url,
+        })
     }
 
     /// The folder of the SQLite database, or `./data` for PostgreSQL: where

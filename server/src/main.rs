@@ -9,8 +9,9 @@ use server::config::Config;
 use server::graph_sim::GraphSim;
 use server::graph_sim::generate::generate;
 use server::secrets::{KeySource, SecretBox};
+use server::startup::{Application, Settings};
 use server::store::Store;
-use server::sync::{ConnectionService, DemoTenant, ImportService};
+use server::sync::ConnectionService;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
@@ -22,7 +23,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
 
-    let config = Config::from_env();
+    let config = Config::from_env().map_err(anyhow::Error::msg)?;
     let store = Store::open(&config.database_url)
         .await
         .context("opening the database (DATABASE_URL)")?;
@@ -47,27 +48,18 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
-    // A sync left mid-way by a process that died is marked interrupted
-    // (resumable) now and whenever its process dies later.
-    let lock_policy = server::sync::LockPolicy::default();
-    if let Err(e) = server::sync::lock::reap(&store, lock_policy).await {
-        tracing::warn!(error = %e, "could not look for interrupted syncs");
-    }
-    server::sync::lock::spawn_reaper(store.clone(), lock_policy);
-    spawn_session_sweeper(store.clone());
-
     let leptos_options = leptos::prelude::get_configuration(None)
         .context("reading the Leptos configuration")?
         .leptos_options;
     let addr = leptos_options.site_addr;
-    // Bound before the router is built: the demo connection is this
+    // Bound before the application is built: the demo connection is this
     // process's own address.
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {addr}"))?;
-    let local_addr = listener.local_addr()?;
     // The simulation is served whenever the demo may be used: forced, or
-    // until a connection is configured (which the environment may already do).
+    // until a connection is configured (which the environment may already
+    // do; one saved on the Settings page turns it off while it lasts).
     let serve_demo = match config.demo {
         DemoMode::Forced => true,
         DemoMode::UntilConfigured => !config.azure.is_complete(),
@@ -95,33 +87,36 @@ async fn main() -> anyhow::Result<()> {
             "generated the key that encrypts saved secrets; back it up with the database"
         ),
     }
-    let connections = Arc::new(ConnectionService::new(
+    match &config.public_url {
+        Some(url) => tracing::info!(public_url = url.origin(), "administrators reach dirsync at"),
+        None if !addr.ip().is_loopback() => tracing::warn!(
+            "DIRSYNC_PUBLIC_URL is not set: the session cookie is not marked Secure; \
+             set it to the https address administrators use"
+        ),
+        None => {}
+    }
+    let app = Application::build(
         store.clone(),
-        secrets,
-        config.azure.clone(),
-        config.demo,
-        demo.as_ref()
-            .map(|sim| DemoTenant::new(sim.clone(), local_addr)),
-    ));
-    let import = ImportService::new(
-        store.clone(),
-        Default::default(),
-        connections.clone(),
-        lock_policy,
-    );
-    let router = server::build_router(
-        store.clone(),
-        leptos_options,
-        Default::default(),
-        demo,
-        import,
-    );
+        listener,
+        Settings {
+            leptos: leptos_options,
+            azure: config.azure.clone(),
+            demo_mode: config.demo,
+            demo,
+            secrets,
+            throttle: Default::default(),
+            sessions: Default::default(),
+            lock: Default::default(),
+            public_url: config.public_url.clone(),
+            streams: Default::default(),
+        },
+    )
+    .await
+    .context("building the application")?;
 
-    tracing::info!("dirsync is listening on http://{local_addr}");
-    spawn_connection_check(connections);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    tracing::info!("dirsync is listening on http://{}", app.address());
+    spawn_connection_check(app.connections.clone());
+    app.run_until(shutdown_signal()).await?;
     store.close().await;
     Ok(())
 }
@@ -132,7 +127,8 @@ const DEMO_GROUPS: usize = 12;
 const DEMO_SEED: u64 = 2026;
 
 /// Signs in once at start, so the log shows at once whether the connection
-/// works.
+/// works. Only `main` does this: it is the operator's first log line about
+/// the connection, and tests count the emulator's token requests.
 fn spawn_connection_check(connections: Arc<ConnectionService>) {
     tokio::spawn(async move {
         let connection = match connections.current().await {
@@ -148,24 +144,6 @@ fn spawn_connection_check(connections: Arc<ConnectionService>) {
             Ok(report) => tracing::info!(connection = %what, ?report, "Azure AD connection works"),
             Err(e) => {
                 tracing::warn!(connection = %what, error = %e, "Azure AD connection check failed")
-            }
-        }
-    });
-}
-
-/// Deletes expired sessions now and every hour, so the table stays small.
-fn spawn_session_sweeper(store: Store) {
-    tokio::spawn(async move {
-        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
-        loop {
-            every_hour.tick().await;
-            match store
-                .delete_expired_sessions(server::store::now_millis())
-                .await
-            {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(sessions = n, "removed expired sessions"),
-                Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
             }
         }
     });

@@ -16,39 +16,14 @@ use server::config::AzureEnv;
 use server::graph_sim::generate::generate;
 use server::graph_sim::{Faults, GraphSim};
 use server::secrets::SecretBox;
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 
 /// Every log line of this test binary, at every level.
-fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let sink = logs.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || LogSink(sink.clone()))
-            .init();
-        logs
-    })
-    .clone()
-}
-
-struct LogSink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogSink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+fn captured_logs() {
+    common::logs::capture();
 }
 
 fn logs_text() -> String {
-    String::from_utf8_lossy(&captured_logs().lock().unwrap()).into_owned()
+    common::logs::text()
 }
 
 /// A tenant of its own, served on a free port, standing in for Microsoft.

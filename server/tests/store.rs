@@ -7,8 +7,9 @@ use app::domain::user::{UserSource, UserStatus};
 use app::domain::user_input::{UserInput, ValidUserInput};
 use app::services::{AdminAuth, SignInError, StoreError, UserStore};
 use common::TestDb;
-use server::auth::{AuthService, ThrottlePolicy, hash_password};
+use server::auth::{AuthService, SessionPolicy, ThrottlePolicy, hash_password};
 use server::store::Store;
+use std::net::IpAddr;
 use std::time::Duration;
 
 fn person(name: &str, email: &str) -> ValidUserInput {
@@ -458,29 +459,71 @@ async fn sessions_expire_and_end_at_sign_out(db: &TestDb) {
     );
 
     db.store
-        .create_session("live", admin.id, 1_000, 5_000)
+        .create_session("live", admin.id, 1_000, 500_000)
         .await
         .unwrap();
     db.store
         .create_session("old", admin.id, 1_000, 2_000)
         .await
         .unwrap();
+    // Live: before its end, and seen after the idle cut-off.
     assert_eq!(
-        db.store.session_admin("live", 3_000).await.unwrap(),
+        db.store.session_admin("live", 3_000, 500).await.unwrap(),
         Some(admin.clone())
     );
     assert_eq!(
-        db.store.session_admin("old", 3_000).await.unwrap(),
+        db.store.session_admin("old", 3_000, 500).await.unwrap(),
         None,
         "expired"
     );
     assert_eq!(
-        db.store.session_admin("unknown", 3_000).await.unwrap(),
+        db.store.session_admin("live", 3_000, 1_000).await.unwrap(),
+        None,
+        "idle: last seen at its creation, not after the cut-off"
+    );
+    db.store.touch_session("live", 100_000).await.unwrap();
+    assert_eq!(
+        db.store
+            .session_admin("live", 100_500, 50_000)
+            .await
+            .unwrap(),
+        Some(admin.clone()),
+        "seen again at 100,000"
+    );
+    db.store.touch_session("live", 120_000).await.unwrap();
+    assert_eq!(
+        db.store
+            .session_admin("live", 120_000, 100_000)
+            .await
+            .unwrap(),
+        None,
+        "a use within a minute of the last is not written"
+    );
+    assert_eq!(
+        db.store.session_admin("unknown", 3_000, 500).await.unwrap(),
         None
     );
-    assert_eq!(db.store.delete_expired_sessions(3_000).await.unwrap(), 1);
+    assert_eq!(
+        db.store.delete_expired_sessions(3_000, 500).await.unwrap(),
+        1
+    );
+    db.store
+        .create_session("idle", admin.id, 1_000, 900_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store
+            .delete_expired_sessions(3_000, 2_000)
+            .await
+            .unwrap(),
+        1,
+        "an idle session is removed too"
+    );
     db.store.delete_session("live").await.unwrap();
-    assert_eq!(db.store.session_admin("live", 3_000).await.unwrap(), None);
+    assert_eq!(
+        db.store.session_admin("live", 3_000, 500).await.unwrap(),
+        None
+    );
 }
 
 async fn sign_in_checks_the_password_and_throttles_failures(db: &TestDb) {
@@ -494,11 +537,13 @@ async fn sign_in_checks_the_password_and_throttles_failures(db: &TestDb) {
         first_delay: Duration::from_secs(60),
         max_delay: Duration::from_secs(600),
         forget_after: Duration::from_secs(600),
+        ..ThrottlePolicy::default()
     };
-    let auth = AuthService::new(db.store.clone(), policy);
+    let auth = AuthService::new(db.store.clone(), policy, SessionPolicy::default());
+    let here = IpAddr::from([10, 0, 0, 1]);
 
     let session = auth
-        .sign_in("Admin@Example.com", "correct horse battery")
+        .sign_in("Admin@Example.com", "correct horse battery", here)
         .await
         .unwrap();
     assert_eq!(session.admin.email, "admin@example.com");
@@ -509,23 +554,34 @@ async fn sign_in_checks_the_password_and_throttles_failures(db: &TestDb) {
     assert_eq!(auth.admin_for_session(&session.token).await.unwrap(), None);
 
     assert_eq!(
-        auth.sign_in("nobody@example.com", "x").await.err(),
+        auth.sign_in("nobody@example.com", "x", here).await.err(),
         Some(SignInError::WrongCredentials)
     );
     assert_eq!(
-        auth.sign_in("admin@example.com", "wrong").await.err(),
+        auth.sign_in("admin@example.com", "wrong", here).await.err(),
         Some(SignInError::WrongCredentials)
     );
     assert_eq!(
-        auth.sign_in("admin@example.com", "wrong").await.err(),
+        auth.sign_in("admin@example.com", "wrong", here).await.err(),
         Some(SignInError::WrongCredentials)
     );
     let throttled = auth
-        .sign_in("admin@example.com", "correct horse battery")
+        .sign_in("admin@example.com", "correct horse battery", here)
         .await;
     assert!(
         matches!(throttled, Err(SignInError::Throttled(wait)) if wait > Duration::from_secs(50)),
         "{:?}",
         throttled.err()
+    );
+    let elsewhere = IpAddr::from([10, 0, 0, 2]);
+    assert!(
+        auth.sign_in("admin@example.com", "correct horse battery", elsewhere)
+            .await
+            .is_ok(),
+        "failures from one address do not lock the admin out elsewhere"
+    );
+    assert_eq!(
+        auth.sign_in(&"a".repeat(255), "x", elsewhere).await.err(),
+        Some(SignInError::EmailTooLong)
     );
 }

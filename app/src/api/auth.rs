@@ -7,25 +7,21 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    use super::guard::{fail, refuse, request_is_https, services};
-    use crate::services::{SESSION_COOKIE, SignInError};
+    use super::guard::{client_address, fail, refuse, services};
+    use crate::services::{SignInError, session_cookie};
     use http::{HeaderValue, StatusCode, header::SET_COOKIE};
 
     let services = services()?;
-    match services.auth.sign_in(&email, &password).await {
+    let client = client_address();
+    match services.auth.sign_in(&email, &password, client).await {
         Ok(session) => {
-            let secure = if request_is_https() { "; Secure" } else { "" };
-            let cookie = format!(
-                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-                session.token,
-                session.max_age.as_secs()
-            );
+            let cookie = session_cookie(&session.token, session.max_age, services.secure_cookies);
             let response = expect_context::<leptos_axum::ResponseOptions>();
             response.append_header(
                 SET_COOKIE,
                 HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?,
             );
-            tracing::info!(admin = %session.admin.email, "admin signed in");
+            tracing::info!(admin = %session.admin.email, %client, "admin signed in");
             leptos_axum::redirect("/users");
             Ok(())
         }
@@ -35,8 +31,15 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
         Err(SignInError::Throttled(wait)) => Err(refuse(
             StatusCode::TOO_MANY_REQUESTS,
             AppError::TooManyAttempts {
-                retry_after_secs: wait.as_secs().max(1),
+                // Rounded up: retrying after the time shown must work.
+                retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
             },
+        )),
+        Err(SignInError::EmailTooLong) => Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::InvalidInput(
+                "That email is longer than any email address can be (254 characters).".into(),
+            ),
         )),
         Err(SignInError::Store(e)) => Err(fail(e)),
     }
@@ -45,15 +48,16 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use super::guard::{fail, require_admin, services};
-    use crate::services::{SESSION_COOKIE, session_token};
+    use crate::services::{expired_session_cookie, session_token};
     use http::{HeaderValue, header::SET_COOKIE};
 
     let admin = require_admin()?;
+    let services = services()?;
     let parts = expect_context::<http::request::Parts>();
     if let Some(token) = session_token(&parts.headers) {
-        services()?.auth.sign_out(&token).await.map_err(fail)?;
+        services.auth.sign_out(&token).await.map_err(fail)?;
     }
-    let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    let expired = expired_session_cookie(services.secure_cookies);
     expect_context::<leptos_axum::ResponseOptions>().append_header(
         SET_COOKIE,
         HeaderValue::from_str(&expired).map_err(|_| AppError::Internal)?,

@@ -17,6 +17,9 @@ pub enum AppError {
     TooManyAttempts { retry_after_secs: u64 },
     #[error("Please correct the highlighted fields.")]
     Invalid(Vec<FieldError>),
+    /// A request that cannot be right, and why, in the admin's words.
+    #[error("{0}")]
+    InvalidInput(String),
     #[error("That user no longer exists.")]
     NotFound,
     /// A sync request the admin can act on: the text says how.

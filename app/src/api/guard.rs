@@ -38,9 +38,10 @@ pub fn status_of(error: &AppError) -> StatusCode {
     match error {
         AppError::NotSignedIn | AppError::WrongCredentials => StatusCode::UNAUTHORIZED,
         AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Invalid(_) | AppError::InvalidSetting(_) | AppError::InvalidConnection(_) => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        AppError::Invalid(_)
+        | AppError::InvalidInput(_)
+        | AppError::InvalidSetting(_)
+        | AppError::InvalidConnection(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Refused(_) => StatusCode::CONFLICT,
         AppError::Internal | AppError::ServerFn(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -53,15 +54,15 @@ pub fn fail(error: impl Into<AppError>) -> AppError {
     refuse(status_of(&error), error)
 }
 
-/// Whether the browser reached us over https (directly or via a proxy that
-/// says so), which decides the cookie's `Secure` flag.
-pub fn request_is_https() -> bool {
-    use_context::<Parts>().is_some_and(|parts| {
-        parts.uri.scheme_str() == Some("https")
-            || parts
-                .headers
-                .get("x-forwarded-proto")
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.eq_ignore_ascii_case("https"))
-    })
+/// The address the request came from, as the server's middleware found it
+/// (the TCP peer); loopback when unknown (a function called directly).
+pub fn client_address() -> std::net::IpAddr {
+    use_context::<Parts>()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<crate::services::ClientAddress>()
+                .map(|a| a.0)
+        })
+        .unwrap_or(std::net::Ipv4Addr::LOCALHOST.into())
 }

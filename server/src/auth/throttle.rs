@@ -1,29 +1,79 @@
-//! Slows down guessing: after a few failures for one email, each further
-//! attempt must wait, twice as long after every failure, up to a ceiling.
+//! Slows down password guessing without letting anyone lock the admin out.
+//!
+//! Each attempt is counted when it starts, under one lock, before the
+//! password is checked: parallel attempts cannot all slip through while the
+//! first ones are still being verified. A success takes its count back.
+//!
+//! Three counts, each with its own pace:
+//! - one email from one client address: a few free failures, then each
+//!   attempt waits, twice as long after every failure, up to a ceiling;
+//! - one client address, whatever the email: more free failures, the same
+//!   doubling (guessing across many emails from one place);
+//! - everyone: a bucket of failures that refills one every `global_spacing`,
+//!   so that a spray from many addresses is slowed to that pace, never to a
+//!   standstill. An admin signing in from their own address is never made
+//!   to wait longer than that by somebody else's failures.
+//!
 //! Kept in memory: a restart forgets it, which only helps the real admin.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy)]
 pub struct ThrottlePolicy {
-    /// Failures allowed before any waiting.
+    /// Failures of one email from one address before any waiting.
     pub free_failures: u32,
+    /// Failures from one address, across emails, before any waiting.
+    pub free_failures_per_address: u32,
     /// The first wait; each further failure doubles it.
     pub first_delay: Duration,
     pub max_delay: Duration,
-    /// After this long without a failure, an email starts afresh.
+    /// After this long without a failure, a count starts afresh.
     pub forget_after: Duration,
+    /// Failures anyone may have in a burst before the global pace applies.
+    pub global_burst: u32,
+    /// The global pace: one more failure allowed per this much time.
+    pub global_spacing: Duration,
 }
 
 impl Default for ThrottlePolicy {
     fn default() -> Self {
         Self {
             free_failures: 3,
+            free_failures_per_address: 20,
             first_delay: Duration::from_secs(2),
             max_delay: Duration::from_secs(5 * 60),
             forget_after: Duration::from_secs(15 * 60),
+            global_burst: 30,
+            global_spacing: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Who is trying: the email (normalised) and where the request came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AttemptKey {
+    pub email: String,
+    pub address: IpAddr,
+}
+
+/// Why an attempt may not go ahead now, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// This email from this address failed too often.
+    EmailAtAddress(Duration),
+    /// This address failed too often, across emails.
+    Address(Duration),
+    /// Too many failures everywhere.
+    Global(Duration),
+}
+
+impl Refusal {
+    pub fn wait(self) -> Duration {
+        match self {
+            Self::EmailAtAddress(d) | Self::Address(d) | Self::Global(d) => d,
         }
     }
 }
@@ -34,73 +84,155 @@ struct Failures {
     last: Instant,
 }
 
-/// Most emails remembered; beyond this the stalest are forgotten first.
+struct Counts {
+    by_email_and_address: HashMap<AttemptKey, Failures>,
+    by_address: HashMap<IpAddr, Failures>,
+    /// Failures that may still happen at once, refilled over time.
+    global_tokens: f64,
+    global_checked: Instant,
+}
+
+/// Most keys remembered per map; beyond this the stalest are forgotten first.
 const MAX_TRACKED: usize = 10_000;
 
 pub struct SignInThrottle {
     policy: ThrottlePolicy,
-    failures: Mutex<HashMap<String, Failures>>,
+    counts: Mutex<Counts>,
+}
+
+/// An attempt that was let through and counted as a failure until it
+/// proves otherwise.
+#[must_use = "report a success, or the attempt stays counted as a failure"]
+pub struct Attempt<'a> {
+    throttle: &'a SignInThrottle,
+    key: AttemptKey,
+}
+
+impl Attempt<'_> {
+    /// The password was right: this email at this address starts afresh,
+    /// and the attempt is taken off the other counts.
+    pub fn succeeded(self) {
+        let mut counts = self.throttle.lock();
+        counts.by_email_and_address.remove(&self.key);
+        if let Some(f) = counts.by_address.get_mut(&self.key.address) {
+            f.count = f.count.saturating_sub(1);
+        }
+        counts.global_tokens =
+            (counts.global_tokens + 1.0).min(f64::from(self.throttle.policy.global_burst));
+    }
 }
 
 impl SignInThrottle {
     pub fn new(policy: ThrottlePolicy) -> Self {
         Self {
             policy,
-            failures: Mutex::new(HashMap::new()),
+            counts: Mutex::new(Counts {
+                by_email_and_address: HashMap::new(),
+                by_address: HashMap::new(),
+                global_tokens: f64::from(policy.global_burst),
+                global_checked: Instant::now(),
+            }),
         }
     }
 
-    fn delay_after(&self, count: u32) -> Duration {
-        if count < self.policy.free_failures {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Counts> {
+        self.counts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn delay_after(&self, count: u32, free: u32) -> Duration {
+        if count < free {
             return Duration::ZERO;
         }
-        let doublings = (count - self.policy.free_failures).min(20);
+        let doublings = (count - free).min(20);
         self.policy
             .first_delay
             .saturating_mul(1 << doublings)
             .min(self.policy.max_delay)
     }
 
-    /// `Err(wait)` when an attempt for `key` must wait that much longer.
-    pub fn check(&self, key: &str, now: Instant) -> Result<(), Duration> {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(f) = failures.get(key) else {
-            return Ok(());
-        };
-        let allowed_at = f.last + self.delay_after(f.count);
-        if now < allowed_at {
-            Err(allowed_at - now)
-        } else {
-            Ok(())
-        }
+    fn wait(&self, failures: Option<&Failures>, free: u32, now: Instant) -> Duration {
+        failures.map_or(Duration::ZERO, |f| {
+            let allowed_at = f.last + self.delay_after(f.count, free);
+            allowed_at.saturating_duration_since(now)
+        })
     }
 
-    pub fn record_failure(&self, key: &str, now: Instant) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let forget_after = self.policy.forget_after;
-        failures.retain(|_, f| now.saturating_duration_since(f.last) < forget_after);
-        if failures.len() >= MAX_TRACKED
-            && let Some(stalest) = failures
-                .iter()
-                .min_by_key(|(_, f)| f.last)
-                .map(|(k, _)| k.clone())
-        {
-            failures.remove(&stalest);
-        }
-        let entry = failures.entry(key.to_owned()).or_insert(Failures {
-            count: 0,
-            last: now,
-        });
-        entry.count += 1;
-        entry.last = now;
-    }
+    /// Lets an attempt go ahead, counting it at once, or says how long to
+    /// wait. Checking and counting happen under one lock.
+    pub fn begin(&self, key: AttemptKey, now: Instant) -> Result<Attempt<'_>, Refusal> {
+        let policy = self.policy;
+        let mut guard = self.lock();
+        let counts = &mut *guard;
+        forget_stale(&mut counts.by_email_and_address, now, policy.forget_after);
+        forget_stale(&mut counts.by_address, now, policy.forget_after);
 
-    pub fn record_success(&self, key: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(key);
+        let refill = now
+            .saturating_duration_since(counts.global_checked)
+            .as_secs_f64()
+            / policy.global_spacing.as_secs_f64().max(f64::EPSILON);
+        counts.global_tokens = (counts.global_tokens + refill).min(f64::from(policy.global_burst));
+        counts.global_checked = now;
+
+        let pair = self.wait(
+            counts.by_email_and_address.get(&key),
+            policy.free_failures,
+            now,
+        );
+        if !pair.is_zero() {
+            return Err(Refusal::EmailAtAddress(pair));
+        }
+        let address = self.wait(
+            counts.by_address.get(&key.address),
+            policy.free_failures_per_address,
+            now,
+        );
+        if !address.is_zero() {
+            return Err(Refusal::Address(address));
+        }
+        if counts.global_tokens < 1.0 {
+            let missing = 1.0 - counts.global_tokens;
+            return Err(Refusal::Global(
+                policy
+                    .global_spacing
+                    .mul_f64(missing)
+                    .max(Duration::from_millis(1)),
+            ));
+        }
+
+        counts.global_tokens -= 1.0;
+        count_failure(&mut counts.by_email_and_address, key.clone(), now);
+        count_failure(&mut counts.by_address, key.address, now);
+        Ok(Attempt {
+            throttle: self,
+            key,
+        })
     }
+}
+
+fn forget_stale<K>(map: &mut HashMap<K, Failures>, now: Instant, forget_after: Duration) {
+    map.retain(|_, f| now.saturating_duration_since(f.last) < forget_after);
+}
+
+fn count_failure<K: std::hash::Hash + Eq + Clone>(
+    map: &mut HashMap<K, Failures>,
+    key: K,
+    now: Instant,
+) {
+    if map.len() >= MAX_TRACKED
+        && !map.contains_key(&key)
+        && let Some(stalest) = map
+            .iter()
+            .min_by_key(|(_, f)| f.last)
+            .map(|(k, _)| k.clone())
+    {
+        map.remove(&stalest);
+    }
+    let entry = map.entry(key).or_insert(Failures {
+        count: 0,
+        last: now,
+    });
+    entry.count = entry.count.saturating_add(1);
+    entry.last = now;
 }
 
 #[cfg(test)]
@@ -111,45 +243,116 @@ mod tests {
         SignInThrottle::new(ThrottlePolicy::default())
     }
 
+    fn key(email: &str, last_octet: u8) -> AttemptKey {
+        AttemptKey {
+            email: email.to_owned(),
+            address: IpAddr::from([10, 0, 0, last_octet]),
+        }
+    }
+
+    /// An attempt that fails (the count it took stays).
+    fn fail(t: &SignInThrottle, k: AttemptKey, now: Instant) -> Result<(), Refusal> {
+        t.begin(k, now).map(drop)
+    }
+
     #[test]
     fn the_first_failures_are_free_then_waits_double() {
         let t = throttle();
         let start = Instant::now();
-        for _ in 0..2 {
-            t.record_failure("ada", start);
-            assert!(t.check("ada", start).is_ok());
+        for _ in 0..3 {
+            fail(&t, key("ada", 1), start).unwrap();
         }
-        t.record_failure("ada", start); // third failure: 2 s
-        assert_eq!(t.check("ada", start), Err(Duration::from_secs(2)));
-        assert!(t.check("ada", start + Duration::from_secs(2)).is_ok());
-        t.record_failure("ada", start); // fourth: 4 s
-        assert_eq!(t.check("ada", start), Err(Duration::from_secs(4)));
+        assert_eq!(
+            fail(&t, key("ada", 1), start),
+            Err(Refusal::EmailAtAddress(Duration::from_secs(2)))
+        );
+        let later = start + Duration::from_secs(2);
+        fail(&t, key("ada", 1), later).unwrap(); // fourth failure: 4 s
+        assert_eq!(
+            fail(&t, key("ada", 1), later),
+            Err(Refusal::EmailAtAddress(Duration::from_secs(4)))
+        );
         assert!(
-            t.check("grace", start).is_ok(),
-            "other emails are not affected"
+            t.begin(key("ada", 2), later).is_ok(),
+            "the same email from another address is not affected"
+        );
+        assert!(
+            t.begin(key("grace", 1), later).is_ok(),
+            "another email from the same address is not affected"
         );
     }
 
     #[test]
-    fn waits_are_capped_and_success_or_time_forgets() {
+    fn a_refused_attempt_is_not_counted_and_a_success_is_taken_back() {
         let t = throttle();
-        let start = Instant::now();
-        for _ in 0..30 {
-            t.record_failure("ada", start);
+        let now = Instant::now();
+        for _ in 0..2 {
+            fail(&t, key("ada", 1), now).unwrap();
         }
-        assert_eq!(t.check("ada", start), Err(Duration::from_secs(300)));
-        t.record_success("ada");
-        assert!(t.check("ada", start).is_ok());
+        t.begin(key("ada", 1), now).unwrap().succeeded();
+        for _ in 0..3 {
+            fail(&t, key("ada", 1), now).unwrap();
+        }
+        for _ in 0..10 {
+            assert!(fail(&t, key("ada", 1), now).is_err());
+        }
+        assert_eq!(
+            fail(&t, key("ada", 1), now + Duration::from_secs(2)),
+            Ok(()),
+            "refusals did not make the wait longer"
+        );
+    }
 
-        for _ in 0..5 {
-            t.record_failure("bob", start);
+    #[test]
+    fn one_address_trying_many_emails_is_slowed() {
+        let t = throttle();
+        let now = Instant::now();
+        for n in 0..20 {
+            fail(&t, key(&format!("user{n}"), 9), now).unwrap();
         }
-        let later = start + Duration::from_secs(16 * 60);
-        t.record_failure("carol", later);
-        t.record_failure("bob", later);
+        assert_eq!(
+            fail(&t, key("someone-new", 9), now),
+            Err(Refusal::Address(Duration::from_secs(2)))
+        );
+        assert!(fail(&t, key("someone-new", 8), now).is_ok());
+    }
+
+    #[test]
+    fn a_spray_from_many_addresses_is_paced_not_stopped() {
+        let t = throttle();
+        let now = Instant::now();
+        for n in 0..30 {
+            fail(&t, key("admin", n), now).unwrap();
+        }
+        let refused = fail(&t, key("admin", 200), now).unwrap_err();
+        assert_eq!(refused, Refusal::Global(Duration::from_secs(1)));
+        let a_second_later = now + Duration::from_secs(1);
         assert!(
-            t.check("bob", later).is_ok(),
-            "old failures are forgotten: this is a first failure"
+            t.begin(key("admin", 201), a_second_later).is_ok(),
+            "the bucket refills: nobody is locked out"
+        );
+    }
+
+    #[test]
+    fn waits_are_capped_and_time_forgets() {
+        let t = throttle();
+        let mut now = Instant::now();
+        // Each attempt as soon as it is allowed: the waits double to the cap.
+        for _ in 0..30 {
+            match fail(&t, key("ada", 1), now) {
+                Ok(()) => {}
+                Err(refusal) => {
+                    now += refusal.wait();
+                    fail(&t, key("ada", 1), now).unwrap();
+                }
+            }
+        }
+        let wait = fail(&t, key("ada", 1), now).unwrap_err().wait();
+        assert_eq!(wait, Duration::from_secs(300));
+        let later = now + Duration::from_secs(16 * 60);
+        assert!(
+            fail(&t, key("ada", 1), later).is_ok(),
+            "old failures are forgotten"
         );
     }
 }

@@ -4,7 +4,7 @@
 
 use super::cloud::Endpoints;
 use super::credentials::Credentials;
-use super::error::{GraphError, SignInFailure};
+use super::error::{GraphError, PagingFault, SignInFailure};
 use super::model::{
     GROUP_SELECT, GraphErrorJson, GroupJson, MAX_PAGE_SIZE, MemberJson, PageJson, TokenErrorJson,
     TokenJson, USER_SELECT, UserJson,
@@ -21,6 +21,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// A token is renewed this long before Azure AD says it expires.
 const TOKEN_EARLY_REFRESH: Duration = Duration::from_secs(5 * 60);
+/// A token is never reused for longer than this, whatever `expires_in`
+/// says (Azure AD issues tokens of 60 to 90 minutes).
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The most pages one read follows: 100 million users at Graph's page
+/// size of 999, or 12 million at the 120 it once cut pages to.
+pub const MAX_PAGES_PER_READ: u32 = 100_000;
 
 /// How a paged fetch is going, handed to the caller with every page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +52,7 @@ pub struct GraphClient {
     token: tokio::sync::Mutex<Option<CachedToken>>,
     /// Every wait taken, for the admin's progress view and for tests.
     waits: Mutex<Vec<Duration>>,
+    max_pages: u32,
 }
 
 impl GraphClient {
@@ -54,6 +62,9 @@ impl GraphClient {
         policy: RetryPolicy,
     ) -> Result<Self, GraphError> {
         let http = reqwest::Client::builder()
+            // Graph does not redirect the reads dirsync makes; a redirect
+            // could take the token elsewhere, so none is followed.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(policy.request_timeout)
             .connect_timeout(Duration::from_secs(15))
             .user_agent(concat!("dirsync/", env!("CARGO_PKG_VERSION")))
@@ -71,7 +82,14 @@ impl GraphClient {
             sleeper: tokio_sleeper(),
             token: tokio::sync::Mutex::new(None),
             waits: Mutex::new(Vec::new()),
+            max_pages: MAX_PAGES_PER_READ,
         })
+    }
+
+    /// Fewer pages per read than [`MAX_PAGES_PER_READ`] (tests).
+    pub fn with_max_pages(mut self, max_pages: u32) -> Self {
+        self.max_pages = max_pages;
+        self
     }
 
     /// Replaces how the client waits between retries (tests record instead).
@@ -112,11 +130,17 @@ impl GraphClient {
             return Ok(c.token.clone());
         }
         let (token, expires_in) = self.request_token().await?;
-        let lifetime = Duration::from_secs(expires_in);
-        let refresh_at = Instant::now()
-            + lifetime
-                .saturating_sub(TOKEN_EARLY_REFRESH)
-                .max(lifetime / 2);
+        // `expires_in` comes from the network: bounded, and added with
+        // checked arithmetic (an absurd lifetime must not panic the sync).
+        let lifetime = Duration::from_secs(expires_in.min(MAX_TOKEN_LIFETIME.as_secs()));
+        let now = Instant::now();
+        let refresh_at = now
+            .checked_add(
+                lifetime
+                    .saturating_sub(TOKEN_EARLY_REFRESH)
+                    .max(lifetime / 2),
+            )
+            .unwrap_or(now);
         *cached = Some(CachedToken {
             token: token.clone(),
             refresh_at,
@@ -325,6 +349,7 @@ impl GraphClient {
             items_so_far: 0,
             total: None,
         };
+        let mut links = LinkGuard::new(&self.endpoints.graph_root, self.max_pages);
         let mut next = Some(first_url);
         while let Some(url) = next.take() {
             let page: PageJson<J> = self.get_json(&url, permission, count_total).await?;
@@ -339,8 +364,14 @@ impl GraphClient {
                 .map_err(|detail| GraphError::Malformed { detail })?;
             progress.pages += 1;
             progress.items_so_far += items.len() as u64;
+            let empty = items.is_empty();
             on_page(items, progress);
-            next = page.next_link;
+            if let Some(link) = page.next_link {
+                links
+                    .follow(&url, &link, empty, progress.pages)
+                    .map_err(GraphError::Paging)?;
+                next = Some(link);
+            }
         }
         Ok(progress)
     }
@@ -477,6 +508,81 @@ impl GraphClient {
     }
 }
 
+/// Decides whether a next-page link may be followed: it must lie under the
+/// configured Graph root (same scheme, host and port, and path), it must
+/// not repeat a link whose page held items (an empty page may point at its
+/// own position: Graph's "zero results, keep following"), and the read must
+/// stay under its page limit.
+struct LinkGuard {
+    root: Option<reqwest::Url>,
+    root_text: String,
+    max_pages: u32,
+    /// Links whose page held items: following one again is a loop.
+    followed: std::collections::HashSet<String>,
+    empty_in_a_row: u32,
+}
+
+/// Empty pages in a row a read accepts before it calls them a loop.
+const MAX_EMPTY_PAGES_IN_A_ROW: u32 = 1_000;
+
+impl LinkGuard {
+    fn new(graph_root: &str, max_pages: u32) -> Self {
+        Self {
+            root: reqwest::Url::parse(&format!("{}/", graph_root.trim_end_matches('/'))).ok(),
+            root_text: graph_root.to_owned(),
+            max_pages,
+            followed: std::collections::HashSet::new(),
+            empty_in_a_row: 0,
+        }
+    }
+
+    /// `link` came on the page read from `from` (`pages` read so far).
+    fn follow(
+        &mut self,
+        from: &str,
+        link: &str,
+        empty: bool,
+        pages: u32,
+    ) -> Result<(), PagingFault> {
+        let foreign = || PagingFault::ForeignLink {
+            link_origin: reqwest::Url::parse(link)
+                .map(|u| u.origin().ascii_serialization())
+                .unwrap_or_else(|_| "an address that is not a URL".to_owned()),
+            graph_root: self.root_text.clone(),
+        };
+        let (Some(root), Ok(url)) = (&self.root, reqwest::Url::parse(link)) else {
+            return Err(foreign());
+        };
+        let under_root = url.scheme() == root.scheme()
+            && url.host() == root.host()
+            && url.port_or_known_default() == root.port_or_known_default()
+            && url.username().is_empty()
+            && url.password().is_none()
+            && url.path().starts_with(root.path());
+        if !under_root {
+            return Err(foreign());
+        }
+        if pages >= self.max_pages {
+            return Err(PagingFault::TooManyPages {
+                limit: self.max_pages,
+            });
+        }
+        if empty {
+            self.empty_in_a_row += 1;
+            if self.empty_in_a_row > MAX_EMPTY_PAGES_IN_A_ROW {
+                return Err(PagingFault::RepeatedLink { pages });
+            }
+        } else {
+            self.empty_in_a_row = 0;
+            self.followed.insert(from.to_owned());
+        }
+        if self.followed.contains(link) {
+            return Err(PagingFault::RepeatedLink { pages });
+        }
+        Ok(())
+    }
+}
+
 fn is_retryable(status: StatusCode) -> bool {
     matches!(
         status,
@@ -527,6 +633,75 @@ fn encode_path_segment(segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_links_stay_under_the_graph_root() {
+        let mut guard = LinkGuard::new("https://graph.microsoft.com", 100);
+        let first = "https://graph.microsoft.com/v1.0/users?$top=999";
+        let next = "https://graph.microsoft.com/v1.0/users?$skiptoken=a";
+        assert_eq!(guard.follow(first, next, false, 1), Ok(()));
+        for foreign in [
+            "http://graph.microsoft.com/v1.0/users?$skiptoken=b",
+            "https://graph.microsoft.com.evil.example/v1.0/users",
+            "https://evil.example/v1.0/users",
+            "https://graph.microsoft.com:8443/v1.0/users",
+            "https://user@graph.microsoft.com/v1.0/users",
+            "//evil.example/v1.0/users",
+            "not a link",
+        ] {
+            assert!(
+                matches!(
+                    guard.follow(next, foreign, false, 2),
+                    Err(PagingFault::ForeignLink { .. })
+                ),
+                "{foreign}"
+            );
+        }
+        let mounted = LinkGuard::new("http://127.0.0.1:3000/graph-sim", 100);
+        let mut mounted = mounted;
+        assert!(
+            mounted
+                .follow(
+                    "x",
+                    "http://127.0.0.1:3000/graph-sim/v1.0/users?a",
+                    false,
+                    1
+                )
+                .is_ok()
+        );
+        assert!(
+            mounted
+                .follow("y", "http://127.0.0.1:3000/api/sign_out", false, 2)
+                .is_err(),
+            "outside the root's path"
+        );
+    }
+
+    #[test]
+    fn a_repeated_link_or_too_many_pages_stop_the_read() {
+        let mut guard = LinkGuard::new("https://graph.microsoft.com", 5);
+        let a = "https://graph.microsoft.com/v1.0/users?a";
+        let b = "https://graph.microsoft.com/v1.0/users?b";
+        assert_eq!(guard.follow(a, b, false, 1), Ok(()));
+        assert_eq!(
+            guard.follow(b, a, false, 2),
+            Err(PagingFault::RepeatedLink { pages: 2 })
+        );
+        // An empty page may point at itself: Graph's "keep following".
+        let mut guard = LinkGuard::new("https://graph.microsoft.com", 5);
+        assert_eq!(guard.follow(a, a, true, 1), Ok(()));
+        assert_eq!(guard.follow(a, a, true, 2), Ok(()));
+        assert_eq!(guard.follow(a, b, false, 3), Ok(()));
+        assert_eq!(
+            guard.follow(b, a, false, 4),
+            Err(PagingFault::RepeatedLink { pages: 4 })
+        );
+        let mut guard = LinkGuard::new("https://graph.microsoft.com", 2);
+        assert_eq!(
+            guard.follow(b, a, false, 2),
+            Err(PagingFault::TooManyPages { limit: 2 })
+        );
+    }
 
     #[test]
     fn paths_for_messages_drop_host_and_query() {

@@ -60,6 +60,23 @@ pub enum GraphError {
     NotFound {
         what: String,
     },
+    /// A paged read that could not be followed safely.
+    Paging(PagingFault),
+}
+
+/// Why a paged read stopped before its last page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PagingFault {
+    /// An `@odata.nextLink` outside the configured Graph root: it was not
+    /// requested, so the token never went there.
+    ForeignLink {
+        link_origin: String,
+        graph_root: String,
+    },
+    /// A link that was already followed came again: the read would loop.
+    RepeatedLink { pages: u32 },
+    /// More pages than any directory needs.
+    TooManyPages { limit: u32 },
 }
 
 fn wait_text(waited: Duration) -> String {
@@ -133,6 +150,22 @@ impl fmt::Display for GraphError {
                 None => write!(f, "Microsoft Graph answered HTTP {status}."),
             },
             Self::NotFound { what } => write!(f, "Microsoft Graph has no {what}."),
+            Self::Paging(PagingFault::ForeignLink { link_origin, graph_root }) => write!(
+                f,
+                "Microsoft Graph sent a next-page link to {link_origin}, which is not the Graph address \
+                 dirsync is configured with ({graph_root}). It was not followed, so the app's token was \
+                 not sent there, and the read stopped. Check GRAPH_BASE_URL and the cloud setting."
+            ),
+            Self::Paging(PagingFault::RepeatedLink { pages }) => write!(
+                f,
+                "Microsoft Graph sent a next-page link it had already sent, after {pages} pages, so the \
+                 read would never end; it stopped. Try again later."
+            ),
+            Self::Paging(PagingFault::TooManyPages { limit }) => write!(
+                f,
+                "The read stopped after {limit} pages, more than any directory needs: Microsoft Graph \
+                 may be paging in a loop. Try again later."
+            ),
         }
     }
 }

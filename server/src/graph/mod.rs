@@ -9,10 +9,10 @@ mod model;
 mod permissions;
 mod retry;
 
-pub use client::{FetchProgress, GraphClient};
+pub use client::{FetchProgress, GraphClient, MAX_PAGES_PER_READ};
 pub use cloud::{Cloud, CloudHosts, Endpoints};
 pub use credentials::Credentials;
-pub use error::{GraphError, SignInFailure};
+pub use error::{GraphError, PagingFault, SignInFailure};
 pub use model::{GROUP_SELECT, MAX_PAGE_SIZE, USER_SELECT};
 pub use permissions::{PermissionReport, REQUIRED_PERMISSIONS, inspect_token};
 pub use retry::{RetryPolicy, Sleeper, parse_retry_after};

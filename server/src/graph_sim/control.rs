@@ -5,9 +5,9 @@
 use super::SimState;
 use super::faults::Faults;
 use super::generate::{Rng, generate};
-use super::tenant::{SimGroup, SimUser, Tenant};
+use super::tenant::{MAX_GROUPS, MAX_MEMBERSHIPS, MAX_USERS, SimGroup, SimUser, Tenant};
+use crate::web::Listed;
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -16,8 +16,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-pub fn routes() -> Router<Arc<SimState>> {
-    Router::new()
+/// The control routes, with their paths listed.
+pub fn routes() -> Listed<Arc<SimState>> {
+    Listed::new()
         .route("/_sim/registration", get(registration))
         .route("/_sim/tenant", get(summary).put(replace_tenant))
         .route("/_sim/tenant/generate", post(generate_tenant))
@@ -63,6 +64,9 @@ async fn replace_tenant(State(state): State<Arc<SimState>>, body: String) -> Res
         Ok(t) => t,
         Err(r) => return r,
     };
+    if let Err(message) = tenant.check_limits() {
+        return problem(StatusCode::BAD_REQUEST, message);
+    }
     *state.tenant.write().unwrap_or_else(|e| e.into_inner()) = tenant;
     StatusCode::NO_CONTENT.into_response()
 }
@@ -81,8 +85,11 @@ async fn generate_tenant(State(state): State<Arc<SimState>>, body: String) -> Re
         Ok(r) => r,
         Err(r) => return r,
     };
-    if request.users > 1_000_000 {
-        return problem(StatusCode::BAD_REQUEST, "at most 1,000,000 users");
+    if request.users > MAX_USERS || request.groups > MAX_GROUPS {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            format!("at most {MAX_USERS} users and {MAX_GROUPS} groups"),
+        );
     }
     *state.tenant.write().unwrap_or_else(|e| e.into_inner()) =
         generate(request.users, request.groups, request.seed);
@@ -104,6 +111,12 @@ async fn add_user(State(state): State<Arc<SimState>>, body: String) -> Response 
         Err(e) => return problem(StatusCode::BAD_REQUEST, format!("invalid user: {e}")),
     };
     let mut tenant = state.tenant.write().unwrap_or_else(|e| e.into_inner());
+    if tenant.users.len() >= MAX_USERS {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            format!("a tenant holds at most {MAX_USERS} users"),
+        );
+    }
     if tenant.users.iter().any(|u| u.id == user.id) {
         return problem(StatusCode::CONFLICT, format!("user {} exists", user.id));
     }
@@ -178,8 +191,18 @@ async fn put_group(
         Err(e) => return problem(StatusCode::BAD_REQUEST, format!("invalid group: {e}")),
     };
     let mut tenant = state.tenant.write().unwrap_or_else(|e| e.into_inner());
-    match tenant.groups.iter_mut().find(|g| g.id == id) {
-        Some(existing) => *existing = group.clone(),
+    let existing = tenant.groups.iter().position(|g| g.id == id);
+    let memberships: usize = tenant.groups.iter().map(|g| g.members.len()).sum::<usize>()
+        - existing.map_or(0, |i| tenant.groups[i].members.len())
+        + group.members.len();
+    if memberships > MAX_MEMBERSHIPS || (existing.is_none() && tenant.groups.len() >= MAX_GROUPS) {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            format!("a tenant holds at most {MAX_GROUPS} groups and {MAX_MEMBERSHIPS} memberships"),
+        );
+    }
+    match existing {
+        Some(i) => tenant.groups[i] = group.clone(),
         None => tenant.groups.push(group.clone()),
     }
     Json(group).into_response()
@@ -207,6 +230,9 @@ async fn put_faults(State(state): State<Arc<SimState>>, body: String) -> Respons
         Ok(f) => f,
         Err(r) => return r,
     };
+    if let Err(message) = faults.validate() {
+        return problem(StatusCode::BAD_REQUEST, message);
+    }
     *state.faults.lock().unwrap_or_else(|e| e.into_inner()) = faults.clone();
     Json(faults).into_response()
 }

@@ -146,8 +146,15 @@ impl GraphSim {
     }
 
     /// The sign-in endpoint, Graph, and the control API, relative to the
-    /// mount point.
+    /// mount point: the standalone emulator and the tests' tenants.
     pub fn router(&self) -> Router {
+        self.graph_router().merge(self.control_router())
+    }
+
+    /// The sign-in endpoint and Graph: what the client calls. Graph's own
+    /// rule guards it: every call needs a token the sign-in endpoint issued
+    /// for the registration's secret.
+    pub fn graph_router(&self) -> Router {
         Router::new()
             .route("/{tenant}/oauth2/v2.0/token", post(token::token_endpoint))
             .route("/v1.0/users", get(users::list_users))
@@ -163,8 +170,18 @@ impl GraphSim {
                 "/v1.0/groups/{id}/transitiveMembers",
                 get(groups::list_transitive_members),
             )
-            .merge(control::routes())
             .with_state(self.state.clone())
+    }
+
+    /// The control API (`/_sim/...`), which changes the tenant and injects
+    /// faults. Inside the app, only a signed-in admin reaches it.
+    pub fn control_router(&self) -> Router {
+        control::routes().router.with_state(self.state.clone())
+    }
+
+    /// The control API's paths, relative to the mount point.
+    pub fn control_paths() -> Vec<String> {
+        control::routes().paths
     }
 }
 

@@ -113,6 +113,37 @@ pub struct Tenant {
     pub others: Vec<SimObject>,
 }
 
+/// The largest tenant the emulator holds: the scale target (300,000 users,
+/// 20,000 groups) and no more, so that no request can exhaust memory.
+pub const MAX_USERS: usize = 300_000;
+pub const MAX_GROUPS: usize = 20_000;
+pub const MAX_OTHERS: usize = 20_000;
+/// Memberships across all groups.
+pub const MAX_MEMBERSHIPS: usize = 3_000_000;
+
+impl Tenant {
+    /// Whether the tenant is within the emulator's limits; the message says
+    /// which is exceeded.
+    pub fn check_limits(&self) -> Result<(), String> {
+        if self.users.len() > MAX_USERS {
+            return Err(format!("a tenant holds at most {MAX_USERS} users"));
+        }
+        if self.groups.len() > MAX_GROUPS {
+            return Err(format!("a tenant holds at most {MAX_GROUPS} groups"));
+        }
+        if self.others.len() > MAX_OTHERS {
+            return Err(format!("a tenant holds at most {MAX_OTHERS} other objects"));
+        }
+        let memberships: usize = self.groups.iter().map(|g| g.members.len()).sum();
+        if memberships > MAX_MEMBERSHIPS {
+            return Err(format!(
+                "a tenant holds at most {MAX_MEMBERSHIPS} group memberships"
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The properties `GET /users` returns without `$select` (graph-api.md §2).
 pub const DEFAULT_USER_PROPERTIES: &[&str] = &[
     "businessPhones",

@@ -45,7 +45,7 @@ pub fn issue(state: &SimState, faults: &Faults) -> String {
         "iss": format!("https://sts.windows.net/{}/", reg.tenant_id),
         "iat": now,
         "nbf": now,
-        "exp": now + faults.token_lifetime_secs,
+        "exp": now.saturating_add(faults.token_lifetime_secs),
         "app_displayname": reg.app_display_name,
         "appid": reg.client_id,
         "appidacr": "1",

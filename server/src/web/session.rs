@@ -4,12 +4,13 @@
 
 use super::AppState;
 use app::api::AppError;
-use app::services::session_token;
+use app::services::{ClientAddress, session_token};
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use http::{StatusCode, header};
+use std::net::SocketAddr;
 
 /// The only server functions callable without a session.
 pub const PUBLIC_SERVER_FNS: &[&str] = &["/api/sign_in"];
@@ -30,6 +31,11 @@ pub async fn require_admin_session(
     mut request: Request,
     next: Next,
 ) -> Response {
+    // Where the request came from, for the sign-in throttle.
+    if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
+        let address = ClientAddress(peer.ip());
+        request.extensions_mut().insert(address);
+    }
     let path = request.uri().path().to_owned();
     let admin = match session_token(request.headers()) {
         Some(token) => match state.services.auth.admin_for_session(&token).await {
@@ -53,16 +59,21 @@ pub async fn require_admin_session(
             next.run(request).await
         }
         None if is_public_path(&path) => next.run(request).await,
-        // The demo's simulated Graph: called by the app's own Graph client,
-        // which has no session, and guarded by the emulator's bearer tokens.
-        None if state.demo.is_some()
-            && path.starts_with(&format!("{}/", crate::DEMO_GRAPH_PREFIX)) =>
-        {
-            next.run(request).await
+        // The demo's simulated sign-in endpoint and Graph: called by the
+        // app's own Graph client, which has no session, and guarded by the
+        // emulator's secret and tokens. Its control API is not.
+        None if state.demo.is_some() && is_demo_graph_path(&path) => next.run(request).await,
+        None if path.starts_with("/api/") || path.starts_with(crate::DEMO_GRAPH_PREFIX) => {
+            not_signed_in()
         }
-        None if path.starts_with("/api/") => not_signed_in(),
         None => Redirect::to("/login").into_response(),
     }
+}
+
+/// A path of the demo's sign-in endpoint or Graph, not of its control API.
+fn is_demo_graph_path(path: &str) -> bool {
+    path.strip_prefix(crate::DEMO_GRAPH_PREFIX)
+        .is_some_and(|rest| rest.starts_with('/') && !rest.starts_with(super::demo::CONTROL_PREFIX))
 }
 
 /// A 401 whose body the browser's server-function client decodes as
@@ -101,6 +112,20 @@ mod tests {
             "/login/x",
         ] {
             assert!(!is_public_path(private), "{private}");
+        }
+    }
+
+    #[test]
+    fn the_demo_control_api_is_not_part_of_its_graph() {
+        assert!(is_demo_graph_path("/graph-sim/v1.0/users"));
+        assert!(is_demo_graph_path("/graph-sim/t/oauth2/v2.0/token"));
+        for control in [
+            "/graph-sim/_sim/tenant",
+            "/graph-sim/_sim/",
+            "/graph-simx/v1.0/users",
+            "/graph-sim",
+        ] {
+            assert!(!is_demo_graph_path(control), "{control}");
         }
     }
 }

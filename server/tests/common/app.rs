@@ -8,27 +8,34 @@ use leptos::prelude::LeptosOptions;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, SET_COOKIE};
 use secrecy::SecretString;
-use server::auth::ThrottlePolicy;
+use server::auth::{SessionPolicy, ThrottlePolicy};
 use server::bootstrap::ensure_first_admin;
 use server::config::AzureEnv;
 use server::graph_sim::GraphSim;
 use server::secrets::SecretBox;
+use server::startup::{Application, Settings};
 use server::store::Store;
-use server::sync::{ConnectionService, DemoTenant, ImportService, ProgressHub};
+use server::sync::{LockPolicy, ProgressHub};
+use server::web::{PublicUrl, StreamPolicy};
 use std::sync::Arc;
 use std::time::Duration;
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "correct horse battery";
 
-/// How the server is configured: the demo, the `AZURE_*` variables, and
-/// the key that seals secrets.
+/// How the server is configured: the demo, the `AZURE_*` variables, the
+/// key that seals secrets, the public URL and the session and stream
+/// policies.
 pub struct Setup {
     pub demo_mode: DemoMode,
     /// The simulation the demo serves (under the app's `/graph-sim`).
     pub demo: Option<GraphSim>,
     pub env: AzureEnv,
     pub secrets: SecretBox,
+    pub public_url: Option<PublicUrl>,
+    pub sessions: SessionPolicy,
+    pub streams: StreamPolicy,
+    pub throttle: ThrottlePolicy,
 }
 
 impl Default for Setup {
@@ -39,6 +46,19 @@ impl Default for Setup {
             demo: None,
             env: AzureEnv::default(),
             secrets: SecretBox::from_key([42; 32]),
+            public_url: None,
+            sessions: SessionPolicy::default(),
+            streams: StreamPolicy {
+                per_session: 3,
+                check_every: Duration::from_millis(200),
+            },
+            throttle: ThrottlePolicy {
+                free_failures: 3,
+                first_delay: Duration::from_secs(30),
+                max_delay: Duration::from_secs(60),
+                forget_after: Duration::from_secs(60),
+                ..ThrottlePolicy::default()
+            },
         }
     }
 }
@@ -59,6 +79,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub db: TestDb,
     pub progress: Arc<ProgressHub>,
+    /// Every path the router serves, as `Application::build` listed them.
+    pub paths: Vec<String>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -82,41 +104,37 @@ pub async fn spawn(setup: Setup) -> TestApp {
     serve(db, setup).await
 }
 
-/// Serves `db` as a server started afresh would: what a restart keeps is
-/// what the database (and the key) hold.
+/// Serves `db` as a server started afresh would, through the same
+/// `Application::build` as `main`: what a restart keeps is what the
+/// database (and the key) hold.
 pub async fn serve(db: TestDb, setup: Setup) -> TestApp {
-    let options = LeptosOptions::builder()
+    let leptos = LeptosOptions::builder()
         .output_name("dirsync")
         .site_root("target/site")
         .build();
-    let throttle = ThrottlePolicy {
-        free_failures: 3,
-        first_delay: Duration::from_secs(30),
-        max_delay: Duration::from_secs(60),
-        forget_after: Duration::from_secs(60),
-    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let base = format!("http://{addr}");
-    let progress = Arc::new(ProgressHub::new());
-    let connections = Arc::new(ConnectionService::new(
+    let app = Application::build(
         db.store.clone(),
-        setup.secrets,
-        setup.env,
-        setup.demo_mode,
-        setup
-            .demo
-            .as_ref()
-            .map(|sim| DemoTenant::new(sim.clone(), addr)),
-    ));
-    let import = ImportService::new(
-        db.store.clone(),
-        progress.clone(),
-        connections,
-        server::sync::LockPolicy::default(),
-    );
-    let router = server::build_router(db.store.clone(), options, throttle, setup.demo, import);
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        listener,
+        Settings {
+            leptos,
+            azure: setup.env,
+            demo_mode: setup.demo_mode,
+            demo: setup.demo,
+            secrets: setup.secrets,
+            throttle: setup.throttle,
+            sessions: setup.sessions,
+            lock: LockPolicy::default(),
+            public_url: setup.public_url,
+            streams: setup.streams,
+        },
+    )
+    .await
+    .unwrap();
+    let base = format!("http://{}", app.address());
+    let progress = app.progress.clone();
+    let paths = app.paths().to_vec();
+    tokio::spawn(async move { app.run_until(std::future::pending()).await.unwrap() });
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -126,6 +144,7 @@ pub async fn serve(db: TestDb, setup: Setup) -> TestApp {
         http,
         db,
         progress,
+        paths,
     }
 }
 
@@ -205,6 +224,60 @@ impl TestApp {
             status,
             serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
         )
+    }
+}
+
+/// A sync driven over HTTP, as the Import Users page drives it.
+impl TestApp {
+    pub async fn run_state(&self, cookie: &str, run_id: i64) -> String {
+        let (status, run) = self
+            .call_form("/api/get_run", cookie, &format!("run_id={run_id}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{run}");
+        run["state"].as_str().unwrap().to_owned()
+    }
+
+    /// Starts a preview and waits until it is stored; returns its run.
+    pub async fn preview(&self, cookie: &str) -> i64 {
+        let (status, run) = self.call_form("/api/start_preview", cookie, "").await;
+        assert_eq!(status, StatusCode::OK, "{run}");
+        let run_id = run.as_i64().unwrap();
+        self.wait_for(cookie, run_id, "Previewed", &["Fetching"])
+            .await;
+        run_id
+    }
+
+    /// Applies a previewed run (past the threshold) and waits for its end.
+    pub async fn apply(&self, cookie: &str, run_id: i64) {
+        let response = self
+            .call_json(
+                "/api/apply_preview",
+                Some(cookie),
+                serde_json::json!({"run_id": run_id, "override_threshold": true}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        self.wait_for(cookie, run_id, "Applied", &["Previewed", "Applying"])
+            .await;
+    }
+
+    async fn wait_for(&self, cookie: &str, run_id: i64, wanted: &str, on_the_way: &[&str]) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let state = self.run_state(cookie, run_id).await;
+            if state == wanted {
+                return;
+            }
+            assert!(
+                on_the_way.contains(&state.as_str()),
+                "run {run_id} ended {state}"
+            );
+            assert!(
+                std::time::Instant::now() < deadline,
+                "run {run_id} stays {state}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 }
 

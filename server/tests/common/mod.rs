@@ -6,6 +6,7 @@
 pub mod app;
 pub mod emulator;
 pub mod fake_store;
+pub mod logs;
 
 use server::store::Store;
 use sqlx::{Connection, Executor};

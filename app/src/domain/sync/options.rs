@@ -96,10 +96,11 @@ impl SyncOptions {
         if self.scope_group_ids.len() > MAX_SCOPE_GROUPS {
             return Err(format!("Choose at most {MAX_SCOPE_GROUPS} groups."));
         }
+        // Azure AD's object ids are GUIDs: anything else is no group.
         if self
             .scope_group_ids
             .iter()
-            .any(|id| id.is_empty() || id.len() > 64 || id.chars().any(char::is_control))
+            .any(|id| crate::domain::connection::input::parse_guid(id).is_none())
         {
             return Err("A chosen group is not a directory group.".into());
         }
@@ -170,11 +171,23 @@ mod tests {
         let mut o = SyncOptions::default();
         o.threshold.max_count = MAX_THRESHOLD_COUNT + 1;
         assert!(o.validate().is_err());
+        for id in [
+            "",
+            "not-a-guid",
+            "g1",
+            "00000000-0000-0000-0000-00000000000g",
+        ] {
+            let o = SyncOptions {
+                scope_group_ids: vec![id.into()],
+                ..SyncOptions::default()
+            };
+            assert!(o.validate().is_err(), "{id}");
+        }
         let o = SyncOptions {
-            scope_group_ids: vec![String::new()],
+            scope_group_ids: vec!["0f3c2a1b-9d8e-4c7b-a6f5-e4d3c2b1a098".into()],
             ..SyncOptions::default()
         };
-        assert!(o.validate().is_err());
+        assert_eq!(o.validate(), Ok(()));
     }
 
     #[test]
