@@ -65,8 +65,9 @@ async fn main() -> anyhow::Result<()> {
         DemoMode::UntilConfigured => !config.azure.is_complete(),
         DemoMode::Off => false,
     };
+    // Its secret is random: anyone can compute a seeded one.
     let demo = serve_demo.then(|| {
-        GraphSim::new(
+        GraphSim::with_random_secret(
             generate(DEMO_USERS, DEMO_GROUPS, DEMO_SEED),
             DEMO_SEED,
             server::DEMO_GRAPH_PREFIX,

@@ -14,6 +14,7 @@ use app::domain::email::MAX_EMAIL_LEN;
 use app::services::{AdminAuth, NewSession, SignInError, StoreError};
 use async_trait::async_trait;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
@@ -51,7 +52,7 @@ pub struct AuthService {
     store: Store,
     throttle: SignInThrottle,
     sessions: SessionPolicy,
-    checks: Semaphore,
+    checks: Arc<Semaphore>,
 }
 
 impl AuthService {
@@ -60,7 +61,7 @@ impl AuthService {
             store,
             throttle: SignInThrottle::new(throttle),
             sessions,
-            checks: Semaphore::new(CONCURRENT_PASSWORD_CHECKS),
+            checks: Arc::new(Semaphore::new(CONCURRENT_PASSWORD_CHECKS)),
         }
     }
 
@@ -87,40 +88,49 @@ impl AdminAuth for AuthService {
             tracing::warn!(%client, length = email.len(), "refused a sign-in: email too long");
             return Err(SignInError::EmailTooLong);
         }
-        let key = AttemptKey {
-            email: app::domain::email::normalize_email(email),
-            address: client,
-        };
+        // Logged with Debug: the email is the caller's text, escaped.
+        let key = AttemptKey::new(app::domain::email::normalize_email(email), client);
         let attempt = match self.throttle.begin(key.clone(), Instant::now()) {
             Ok(attempt) => attempt,
             Err(refusal) => {
-                tracing::warn!(email = %key.email, %client, ?refusal, "refused a sign-in: throttled");
+                tracing::warn!(email = ?key.email, %client, ?refusal, "refused a sign-in: throttled");
                 return Err(SignInError::Throttled(refusal.wait()));
             }
         };
-        let Ok(Ok(_permit)) = tokio::time::timeout(CHECK_QUEUE_WAIT, self.checks.acquire()).await
+        let Ok(Ok(permit)) =
+            tokio::time::timeout(CHECK_QUEUE_WAIT, self.checks.clone().acquire_owned()).await
         else {
-            tracing::warn!(email = %key.email, %client, "refused a sign-in: too many password checks at once");
+            attempt.abandoned();
+            tracing::warn!(email = ?key.email, %client, "refused a sign-in: too many password checks at once");
             return Err(SignInError::Throttled(Duration::from_secs(1)));
         };
-        let record = self.store.find_admin_by_email(email).await?;
+        let record = match self.store.find_admin_by_email(email).await {
+            Ok(record) => record,
+            Err(e) => {
+                attempt.abandoned();
+                return Err(e.into());
+            }
+        };
         // Verify against a real hash even for an unknown email, so that the
-        // time taken does not tell which emails are admins.
+        // time taken does not tell which emails are admins. The permit goes
+        // with the check: a caller who hangs up does not free it early.
         let hash = record.as_ref().map(|r| r.password_hash.clone());
         let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || match hash {
-            Some(hash) => verify_password(&password, &hash),
-            None => {
-                let _ = verify_password(&password, password::DUMMY_HASH.as_str());
-                false
+        let matches = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            match hash {
+                Some(hash) => verify_password(&password, &hash),
+                None => {
+                    let _ = verify_password(&password, password::DUMMY_HASH.as_str());
+                    false
+                }
             }
         })
         .await
         .map_err(|e| StoreError::Database(format!("password check failed: {e}")))?;
-        drop(_permit);
 
         let Some(record) = record.filter(|_| matches) else {
-            tracing::warn!(email = %key.email, %client, "refused a sign-in: wrong email or password");
+            tracing::warn!(email = ?key.email, %client, "refused a sign-in: wrong email or password");
             return Err(SignInError::WrongCredentials);
         };
         attempt.succeeded();
@@ -145,8 +155,11 @@ impl AdminAuth for AuthService {
             .store
             .session_admin(&hash, now, self.idle_cutoff(now))
             .await?;
-        if admin.is_some() {
-            self.store.touch_session(&hash, now).await?;
+        // Best effort: a busy database must not refuse a live session.
+        if admin.is_some()
+            && let Err(e) = self.store.touch_session(&hash, now).await
+        {
+            tracing::warn!(error = %e, "could not record a session's use");
         }
         Ok(admin)
     }

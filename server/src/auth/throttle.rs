@@ -11,8 +11,12 @@
 //!   doubling (guessing across many emails from one place);
 //! - everyone: a bucket of failures that refills one every `global_spacing`,
 //!   so that a spray from many addresses is slowed to that pace, never to a
-//!   standstill. An admin signing in from their own address is never made
-//!   to wait longer than that by somebody else's failures.
+//!   standstill. An address where an admin signed in successfully in the
+//!   last day skips this bucket, so a spray elsewhere cannot keep the admin
+//!   out of their usual place.
+//!
+//! Addresses are counted as networks where one client holds many: an IPv6
+//! client its /64, an IPv4 one its address (IPv4-mapped IPv6 as IPv4).
 //!
 //! Kept in memory: a restart forgets it, which only helps the real admin.
 
@@ -59,6 +63,33 @@ pub struct AttemptKey {
     pub address: IpAddr,
 }
 
+impl AttemptKey {
+    /// The key for `email` from `address`, the address reduced to what one
+    /// client controls (see the module's comment).
+    pub fn new(email: String, address: IpAddr) -> Self {
+        Self {
+            email,
+            address: client_network(address),
+        }
+    }
+}
+
+/// An IPv6 client holds a whole /64; an IPv4-mapped address is IPv4.
+pub fn client_network(address: IpAddr) -> IpAddr {
+    match address.to_canonical() {
+        IpAddr::V6(v6) => {
+            let mut segments = v6.segments();
+            segments[4..].fill(0);
+            IpAddr::from(segments)
+        }
+        v4 => v4,
+    }
+}
+
+/// How long an address where an admin signed in stays trusted to skip the
+/// global bucket.
+const KNOWN_GOOD_FOR: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// Why an attempt may not go ahead now, and for how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -90,6 +121,8 @@ struct Counts {
     /// Failures that may still happen at once, refilled over time.
     global_tokens: f64,
     global_checked: Instant,
+    /// Addresses where an admin signed in, and when.
+    known_good: HashMap<IpAddr, Instant>,
 }
 
 /// Most keys remembered per map; beyond this the stalest are forgotten first.
@@ -106,19 +139,41 @@ pub struct SignInThrottle {
 pub struct Attempt<'a> {
     throttle: &'a SignInThrottle,
     key: AttemptKey,
+    /// Whether it took a token from the global bucket.
+    took_global: bool,
 }
 
 impl Attempt<'_> {
     /// The password was right: this email at this address starts afresh,
-    /// and the attempt is taken off the other counts.
+    /// the address is known good, and the attempt is taken off the counts.
     pub fn succeeded(self) {
-        let mut counts = self.throttle.lock();
+        let mut counts = self.take_back();
         counts.by_email_and_address.remove(&self.key);
+        if counts.known_good.len() >= MAX_TRACKED {
+            counts.known_good.clear();
+        }
+        counts.known_good.insert(self.key.address, Instant::now());
+    }
+
+    /// The password was never checked (the server was too busy): the
+    /// attempt does not count.
+    pub fn abandoned(self) {
+        drop(self.take_back());
+    }
+
+    fn take_back(&self) -> std::sync::MutexGuard<'_, Counts> {
+        let mut counts = self.throttle.lock();
+        if let Some(f) = counts.by_email_and_address.get_mut(&self.key) {
+            f.count = f.count.saturating_sub(1);
+        }
         if let Some(f) = counts.by_address.get_mut(&self.key.address) {
             f.count = f.count.saturating_sub(1);
         }
-        counts.global_tokens =
-            (counts.global_tokens + 1.0).min(f64::from(self.throttle.policy.global_burst));
+        if self.took_global {
+            counts.global_tokens =
+                (counts.global_tokens + 1.0).min(f64::from(self.throttle.policy.global_burst));
+        }
+        counts
     }
 }
 
@@ -131,6 +186,7 @@ impl SignInThrottle {
                 by_address: HashMap::new(),
                 global_tokens: f64::from(policy.global_burst),
                 global_checked: Instant::now(),
+                known_good: HashMap::new(),
             }),
         }
     }
@@ -189,22 +245,28 @@ impl SignInThrottle {
         if !address.is_zero() {
             return Err(Refusal::Address(address));
         }
-        if counts.global_tokens < 1.0 {
-            let missing = 1.0 - counts.global_tokens;
-            return Err(Refusal::Global(
-                policy
-                    .global_spacing
-                    .mul_f64(missing)
-                    .max(Duration::from_millis(1)),
-            ));
+        counts
+            .known_good
+            .retain(|_, at| now.saturating_duration_since(*at) < KNOWN_GOOD_FOR);
+        let took_global = !counts.known_good.contains_key(&key.address);
+        if took_global {
+            if counts.global_tokens < 1.0 {
+                let missing = 1.0 - counts.global_tokens;
+                return Err(Refusal::Global(
+                    policy
+                        .global_spacing
+                        .mul_f64(missing)
+                        .max(Duration::from_millis(1)),
+                ));
+            }
+            counts.global_tokens -= 1.0;
         }
-
-        counts.global_tokens -= 1.0;
         count_failure(&mut counts.by_email_and_address, key.clone(), now);
         count_failure(&mut counts.by_address, key.address, now);
         Ok(Attempt {
             throttle: self,
             key,
+            took_global,
         })
     }
 }
@@ -244,10 +306,7 @@ mod tests {
     }
 
     fn key(email: &str, last_octet: u8) -> AttemptKey {
-        AttemptKey {
-            email: email.to_owned(),
-            address: IpAddr::from([10, 0, 0, last_octet]),
-        }
+        AttemptKey::new(email.to_owned(), IpAddr::from([10, 0, 0, last_octet]))
     }
 
     /// An attempt that fails (the count it took stays).
@@ -331,6 +390,49 @@ mod tests {
             t.begin(key("admin", 201), a_second_later).is_ok(),
             "the bucket refills: nobody is locked out"
         );
+    }
+
+    #[test]
+    fn where_the_admin_signed_in_the_spray_does_not_reach() {
+        let t = throttle();
+        let now = Instant::now();
+        t.begin(key("admin", 77), now).unwrap().succeeded();
+        for n in 0..30 {
+            fail(&t, key("admin", n), now).unwrap();
+        }
+        assert!(
+            fail(&t, key("admin", 200), now).is_err(),
+            "the bucket is empty"
+        );
+        assert!(
+            t.begin(key("admin", 77), now).is_ok(),
+            "the admin's usual address skips the global bucket"
+        );
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64_and_an_abandoned_attempt_does_not_count() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        assert_eq!(client_network(a), client_network(b));
+        let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+        assert_eq!(client_network(mapped), IpAddr::from([10, 0, 0, 1]));
+
+        let t = throttle();
+        let now = Instant::now();
+        for n in 0..3 {
+            let host = if n % 2 == 0 { a } else { b };
+            fail(&t, AttemptKey::new("ada".into(), host), now).unwrap();
+        }
+        assert!(
+            t.begin(AttemptKey::new("ada".into(), b), now).is_err(),
+            "one /64, one count"
+        );
+        let t = throttle();
+        for _ in 0..10 {
+            t.begin(key("ada", 1), now).unwrap().abandoned();
+        }
+        assert!(t.begin(key("ada", 1), now).is_ok());
     }
 
     #[test]

@@ -97,8 +97,8 @@ async fn generate_tenant(State(state): State<Arc<SimState>>, body: String) -> Re
 }
 
 async fn add_user(State(state): State<Arc<SimState>>, body: String) -> Response {
-    let mut value: Value = match parse(&body) {
-        Ok(v) => v,
+    let mut value: Value = match parse::<serde_json::Map<String, Value>>(&body) {
+        Ok(v) => Value::Object(v),
         Err(r) => return r,
     };
     if value.get("id").is_none() {
@@ -181,8 +181,8 @@ async fn put_group(
     Path(id): Path<String>,
     body: String,
 ) -> Response {
-    let mut value: Value = match parse(&body) {
-        Ok(v) => v,
+    let mut value: Value = match parse::<serde_json::Map<String, Value>>(&body) {
+        Ok(v) => Value::Object(v),
         Err(r) => return r,
     };
     value["id"] = json!(id);

@@ -98,6 +98,30 @@ impl GraphSim {
     /// An emulator serving `tenant`, accepting the registration derived from
     /// `seed`, mounted at `prefix` (`""` when it is the whole server).
     pub fn new(tenant: Tenant, seed: u64, prefix: &str) -> Self {
+        Self::with_registration(tenant, generate::registration(seed), seed, prefix)
+    }
+
+    /// As [`GraphSim::new`], but the registration's secret is random: the
+    /// demo inside the app, whose seed (and so a seeded secret) anyone
+    /// with the source knows.
+    pub fn with_random_secret(tenant: Tenant, seed: u64, prefix: &str) -> Self {
+        let mut registration = generate::registration(seed);
+        let mut bytes = [0u8; 30];
+        getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+        const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789~.";
+        registration.client_secret = bytes
+            .iter()
+            .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+            .collect();
+        Self::with_registration(tenant, registration, seed, prefix)
+    }
+
+    fn with_registration(
+        tenant: Tenant,
+        registration: AppRegistration,
+        seed: u64,
+        prefix: &str,
+    ) -> Self {
         let mut key = [0u8; 32];
         getrandom::fill(&mut key).expect("the operating system's random source failed");
         let mut page_key = [0u8; 32];
@@ -105,7 +129,7 @@ impl GraphSim {
         let mut rng = generate::Rng::new(seed.wrapping_add(1));
         Self {
             state: Arc::new(SimState {
-                registration: generate::registration(seed),
+                registration,
                 tenant: RwLock::new(tenant),
                 faults: Mutex::new(Faults::default()),
                 prefix: prefix.trim_end_matches('/').to_owned(),

@@ -25,18 +25,23 @@ pub const MAX_CONTROL_BODY_BYTES: usize = 64 * 1024 * 1024;
 pub const CONTROL_PREFIX: &str = "/_sim/";
 
 pub fn routes(sim: &GraphSim, state: AppState) -> Router {
-    let control = sim
-        .control_router()
-        .layer(middleware::from_fn(only_admins))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            MAX_CONTROL_BODY_BYTES,
-        ));
     sim.graph_router()
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             super::MAX_BODY_BYTES,
         ))
-        .merge(control)
+        .merge(control_for_admins(sim))
         .layer(middleware::from_fn_with_state(state, only_while_in_use))
+}
+
+/// The control API as the app serves it: admins only, bodies bounded (by
+/// tower's limit on the stream and axum's on what the handlers read).
+fn control_for_admins(sim: &GraphSim) -> Router {
+    sim.control_router()
+        .layer(middleware::from_fn(only_admins))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_CONTROL_BODY_BYTES))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_CONTROL_BODY_BYTES,
+        ))
 }
 
 /// 404 for everything while a real connection is configured.
@@ -61,5 +66,44 @@ async fn only_admins(request: Request, next: Next) -> Response {
         next.run(request).await
     } else {
         StatusCode::UNAUTHORIZED.into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph_sim::generate::generate;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    fn request(admin: bool) -> Request {
+        let mut request = Request::builder()
+            .uri("/_sim/registration")
+            .body(Body::empty())
+            .unwrap();
+        if admin {
+            request.extensions_mut().insert(Admin {
+                id: 1,
+                email: "admin@example.com".into(),
+            });
+        }
+        request
+    }
+
+    /// The second guard, on its own: without the admin the session gate
+    /// found, the control API answers nothing.
+    #[tokio::test]
+    async fn the_control_api_needs_the_admin_even_past_the_gate() {
+        let sim = GraphSim::new(generate(2, 0, 1), 1, crate::DEMO_GRAPH_PREFIX);
+        let anonymous = control_for_admins(&sim)
+            .oneshot(request(false))
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+        let admin = control_for_admins(&sim)
+            .oneshot(request(true))
+            .await
+            .unwrap();
+        assert_eq!(admin.status(), StatusCode::OK);
     }
 }

@@ -86,13 +86,19 @@ pub fn check(
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
-    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site"))
+    // A header that is there but not text counts as a foreign one.
+    let text = |name| {
+        headers
+            .get(name)
+            .map(|v| v.to_str().map_err(|_| CrossSite::ForeignOrigin))
+            .transpose()
+    };
+    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site"))?
         && !matches!(site, "same-origin" | "none")
     {
         return Err(CrossSite::FetchedCrossSite);
     }
-    let claimed = match (text(header::ORIGIN), text(header::REFERER)) {
+    let claimed = match (text(header::ORIGIN)?, text(header::REFERER)?) {
         (Some(origin), _) => origin,
         (None, Some(referer)) => referer,
         // Not a browser: nothing a cross-site attack can send.
@@ -103,7 +109,7 @@ pub fn check(
     };
     let own = match public_url {
         Some(url) => claimed.origin().ascii_serialization() == url.origin,
-        None => text(header::HOST).is_some_and(|host| same_authority(&claimed, host)),
+        None => text(header::HOST)?.is_some_and(|host| same_authority(&claimed, host)),
     };
     if own {
         Ok(())
@@ -237,6 +243,19 @@ mod tests {
         let plain_http = headers(&[("origin", "http://dirsync.example.com")]);
         assert_eq!(
             check(&Method::DELETE, &plain_http, Some(&url)),
+            Err(CrossSite::ForeignOrigin)
+        );
+    }
+
+    #[test]
+    fn an_unreadable_origin_is_foreign() {
+        let mut h = headers(&[("host", "127.0.0.1:3000")]);
+        h.insert(
+            "origin",
+            http::HeaderValue::from_bytes(b"http://127.0.0.1:3000\xff").unwrap(),
+        );
+        assert_eq!(
+            check(&Method::POST, &h, None),
             Err(CrossSite::ForeignOrigin)
         );
     }
