@@ -643,6 +643,11 @@ async fn the_public_url_decides_the_allowed_origin_and_the_secure_cookie() {
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
     assert!(cookie.contains("; Secure"), "{cookie}");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=31536000",
+        "https: browsers are told to stay on it"
+    );
     // The address the server is reached at is not the public one.
     let own_host = app.base.clone();
     let response = app
@@ -659,6 +664,12 @@ async fn the_public_url_decides_the_allowed_origin_and_the_secure_cookie() {
     let response = plain.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD, &[]).await;
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap();
     assert!(!cookie.contains("Secure"), "{cookie}");
+    assert!(
+        response
+            .headers()
+            .get("strict-transport-security")
+            .is_none()
+    );
     app.db.teardown().await;
     plain.db.teardown().await;
 }

@@ -103,6 +103,13 @@ pub fn router(state: AppState) -> Served {
         }
         None => app_routes,
     };
+    // Served over https (the public URL says so): browsers should never
+    // try plain http again.
+    let hsts = state
+        .public_url
+        .as_ref()
+        .filter(|url| url.is_https())
+        .map(|_| HeaderValue::from_static("max-age=31536000"));
     let router = router
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -119,6 +126,10 @@ pub fn router(state: AppState) -> Served {
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header(header::REFERRER_POLICY, "same-origin"))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &http::Response<axum::body::Body>| hsts.clone(),
+        ))
         .with_state(state);
     Served { router, paths }
 }
