@@ -45,7 +45,7 @@ pub fn session_key(token: &str) -> String {
 /// core for tens of milliseconds: more would only queue in memory.
 const CONCURRENT_PASSWORD_CHECKS: usize = 2;
 /// How long an attempt waits for a free check before it is told to retry.
-const CHECK_QUEUE_WAIT: Duration = Duration::from_secs(5);
+const CHECK_QUEUE_WAIT: Duration = Duration::from_secs(10);
 
 /// The `AdminAuth` port, over the store.
 pub struct AuthService {
