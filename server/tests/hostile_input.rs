@@ -16,8 +16,6 @@ use serde_json::{Map, Value, json};
 use server::DEMO_GRAPH_PREFIX;
 use server::graph_sim::GraphSim;
 use server::graph_sim::generate::generate;
-// Table and column names come from SQLite's own catalogue.
-use sqlx::AssertSqlSafe;
 use std::collections::BTreeSet;
 
 /// What an argument is, so that hostile values of every wrong kind can be
@@ -268,42 +266,15 @@ fn form_value(value: &Value) -> String {
     }
 }
 
-/// Every row of every table, as text, for before-and-after comparison.
-/// The session's last-seen time is left out: using a session updates it.
+/// Every row of every table, for before-and-after comparison. The
+/// session's last-seen time and the lock's heartbeat are left out: using a
+/// session and a live server update them.
 async fn snapshot(app: &TestApp) -> Vec<String> {
-    let pool = app.store().pool();
-    let tables: Vec<(String,)> = sqlx::query_as(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-         AND name NOT LIKE '_sqlx%' ORDER BY name",
+    common::dump::rows(
+        app.store(),
+        &[("sessions", "last_seen_at"), ("sync_lock", "heartbeat_at")],
     )
-    .fetch_all(pool)
     .await
-    .unwrap();
-    let mut rows = Vec::new();
-    for (table,) in tables {
-        let columns: Vec<(String,)> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT name FROM pragma_table_info('{table}')"
-        )))
-        .fetch_all(pool)
-        .await
-        .unwrap();
-        let columns: Vec<String> = columns
-            .into_iter()
-            .map(|(c,)| c)
-            .filter(|c| !(table == "sessions" && c == "last_seen_at"))
-            .filter(|c| !(table == "sync_lock" && c == "heartbeat_at"))
-            .collect();
-        let select = format!(
-            "SELECT json_array({}) FROM {table} ORDER BY 1",
-            columns.join(", ")
-        );
-        let table_rows: Vec<(String,)> = sqlx::query_as(AssertSqlSafe(select))
-            .fetch_all(pool)
-            .await
-            .unwrap();
-        rows.extend(table_rows.into_iter().map(|(r,)| format!("{table}: {r}")));
-    }
-    rows
 }
 
 /// A tiny deterministic random source.

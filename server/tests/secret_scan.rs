@@ -13,8 +13,6 @@ use serde_json::json;
 use server::config::AzureEnv;
 use server::graph_sim::generate::generate;
 use server::graph_sim::{Faults, GraphSim};
-// Table and column names come from SQLite's own catalogue.
-use sqlx::AssertSqlSafe;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,41 +35,6 @@ async fn form(app: &TestApp, captured: &Captured, cookie: &str, path: &str, body
     assert!(!status.is_server_error(), "{path}: {status} {value}");
     captured.add(path, value.to_string());
     value.to_string()
-}
-
-/// Every row of every table, as text.
-async fn database_text(app: &TestApp) -> String {
-    let pool = app.store().pool();
-    let tables: Vec<(String,)> =
-        sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            .fetch_all(pool)
-            .await
-            .unwrap();
-    let mut text = String::new();
-    for (table,) in tables {
-        let columns: Vec<(String,)> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT name FROM pragma_table_info('{table}')"
-        )))
-        .fetch_all(pool)
-        .await
-        .unwrap();
-        // quote(): text as text, blobs (the sealed secret) as X'hex'.
-        let columns: Vec<String> = columns
-            .into_iter()
-            .map(|(c,)| format!("quote(\"{c}\")"))
-            .collect();
-        let rows: Vec<(String,)> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT json_array({}) FROM \"{table}\"",
-            columns.join(", ")
-        )))
-        .fetch_all(pool)
-        .await
-        .unwrap();
-        for (row,) in rows {
-            text.push_str(&format!("{table}: {row}\n"));
-        }
-    }
-    text
 }
 
 #[tokio::test]
@@ -252,7 +215,7 @@ async fn the_client_secret_is_nowhere_an_attacker_could_read() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     reader.abort();
 
-    let database = database_text(&app).await;
+    let database = common::dump::rows(app.store(), &[]).await.join("\n");
     let logs = common::logs::text();
     let everything = [
         ("responses", captured.all()),

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses its own part of this
 
 pub mod app;
+pub mod dump;
 pub mod emulator;
 pub mod fake_store;
 pub mod logs;
