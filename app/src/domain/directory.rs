@@ -1,6 +1,7 @@
 //! Users and groups as Azure AD (Microsoft Graph) describes them, already
 //! mapped from Graph's JSON. The sync plans against these.
 
+use crate::domain::profile::Profile;
 use serde::{Deserialize, Serialize};
 
 /// `userType`: members of the organisation, or invited guests.
@@ -16,18 +17,20 @@ pub enum DirectoryUserType {
 pub struct DirectoryUser {
     pub id: String,
     pub display_name: Option<String>,
-    pub given_name: Option<String>,
-    pub surname: Option<String>,
     /// `mail`: null for many accounts (no mailbox).
     pub mail: Option<String>,
     pub user_principal_name: String,
-    pub job_title: Option<String>,
-    pub department: Option<String>,
-    pub office_location: Option<String>,
-    pub mobile_phone: Option<String>,
-    /// Graph allows at most one business phone today, but sends a list.
-    pub business_phones: Vec<String>,
-    pub employee_id: Option<String>,
+    /// The profile fields, as Graph sent them (lists joined, dates as
+    /// Graph writes them); the mapping checks and normalises them.
+    pub profile: Profile,
+    /// `proxyAddresses`: `SMTP:primary@…`, `smtp:alias@…`, and other types
+    /// (`SIP:`, `X500:`) that are not email.
+    pub proxy_addresses: Vec<String>,
+    /// `otherMails`: addresses outside the tenant the user also reads.
+    pub other_mails: Vec<String>,
+    /// The manager's object id (`$expand=manager($select=id)`), when the
+    /// manager is a user.
+    pub manager_id: Option<String>,
     /// `None` when Graph did not say (the property was not selected).
     pub account_enabled: Option<bool>,
     /// `None` when Graph did not say.
@@ -39,6 +42,15 @@ impl DirectoryUser {
     pub fn is_guest(&self) -> bool {
         self.user_type == Some(DirectoryUserType::Guest)
             || self.user_principal_name.contains("#EXT#")
+    }
+
+    /// The SMTP addresses among `proxyAddresses` (primary and aliases),
+    /// without their prefix.
+    pub fn smtp_aliases(&self) -> impl Iterator<Item = &str> {
+        self.proxy_addresses.iter().filter_map(|p| {
+            let (kind, address) = p.split_once(':')?;
+            kind.eq_ignore_ascii_case("smtp").then_some(address.trim())
+        })
     }
 }
 
@@ -120,16 +132,17 @@ mod tests {
         let mut user = DirectoryUser {
             id: "1".into(),
             display_name: None,
-            given_name: None,
-            surname: None,
             mail: None,
             user_principal_name: "ada_contoso.com#EXT#@fabrikam.onmicrosoft.com".into(),
-            job_title: None,
-            department: None,
-            office_location: None,
-            mobile_phone: None,
-            business_phones: vec![],
-            employee_id: None,
+            profile: Profile::default(),
+            proxy_addresses: vec![
+                "SMTP:ada@fabrikam.com".into(),
+                "smtp:ada.l@fabrikam.com".into(),
+                "SIP:ada@fabrikam.com".into(),
+                "X500:/o=Fabrikam/cn=ada".into(),
+            ],
+            other_mails: vec![],
+            manager_id: None,
             account_enabled: Some(true),
             user_type: None,
         };
@@ -138,5 +151,9 @@ mod tests {
         assert!(!user.is_guest());
         user.user_type = Some(DirectoryUserType::Guest);
         assert!(user.is_guest());
+        assert_eq!(
+            user.smtp_aliases().collect::<Vec<_>>(),
+            ["ada@fabrikam.com", "ada.l@fabrikam.com"]
+        );
     }
 }

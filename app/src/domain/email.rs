@@ -57,10 +57,13 @@ impl Email {
     }
 }
 
-/// Lower-cases an address for comparison. Used for stored values too, so the
-/// database's unique index and the matcher agree on what "the same" means.
+/// An address as compared: trimmed, Unicode NFC (so that `é` typed as one
+/// character and as `e` + accent are the same address), lower-cased. Used
+/// for stored values too, so the database's unique index and the matcher
+/// agree on what "the same" means.
 pub fn normalize_email(raw: &str) -> String {
-    raw.trim().to_lowercase()
+    use unicode_normalization::UnicodeNormalization;
+    raw.trim().nfc().collect::<String>().to_lowercase()
 }
 
 impl PartialEq for Email {
@@ -121,5 +124,17 @@ mod tests {
         assert_eq!(a.as_str(), "Ada@Example.com");
         assert_eq!(a.normalized(), "ada@example.com");
         assert_eq!(normalize_email("ÉMILE@EXAMPLE.FR"), "émile@example.fr");
+    }
+
+    #[test]
+    fn composed_and_decomposed_accents_are_one_address() {
+        let composed = "zo\u{eb}@example.de";
+        let decomposed = "zoe\u{308}@example.de";
+        assert_ne!(composed, decomposed);
+        assert_eq!(normalize_email(composed), normalize_email(decomposed));
+        assert_eq!(
+            normalize_email("ZOE\u{308}@Example.DE"),
+            normalize_email(composed)
+        );
     }
 }

@@ -51,6 +51,12 @@ pub fn format_timestamp(millis: i64) -> String {
     )
 }
 
+/// Milliseconds since the Unix epoch as the day, "YYYY-MM-DD" (UTC).
+pub fn format_date(millis: i64) -> String {
+    let (y, m, d) = civil_from_days(millis.div_euclid(1000).div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -93,5 +99,6 @@ mod tests {
         assert_eq!(format_timestamp(1_795_668_878_000), "2026-11-26 04:54 UTC");
         // A leap day.
         assert_eq!(format_timestamp(951_782_400_000), "2000-02-29 00:00 UTC");
+        assert_eq!(format_date(951_782_400_000), "2000-02-29");
     }
 }

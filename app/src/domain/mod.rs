@@ -7,6 +7,7 @@ pub mod directory;
 pub mod email;
 pub mod format;
 pub mod paging;
+pub mod profile;
 pub mod settings;
 pub mod sync;
 pub mod user;

@@ -1,5 +1,6 @@
 //! The platform's own users: what the Users page lists and the sync changes.
 
+use crate::domain::profile::Profile;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -15,6 +16,40 @@ pub enum UserStatus {
 pub enum UserSource {
     Local,
     AzureAd,
+}
+
+/// Who last set a user's status. A sync never reactivates a user an admin
+/// deactivated: that decision stays until an admin reverses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StatusOrigin {
+    AzureAd,
+    Admin,
+}
+
+impl StatusOrigin {
+    /// The value stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AzureAd => "azure_ad",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Option<Self> {
+        match stored {
+            "azure_ad" => Some(Self::AzureAd),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// A user's manager, as the pages show it: the platform user the stored
+/// Azure id resolves to, when that user has been imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagerLink {
+    pub user_id: i64,
+    pub display_name: String,
 }
 
 impl UserStatus {
@@ -78,18 +113,25 @@ pub struct LocalUser {
     pub id: i64,
     pub email: String,
     pub display_name: String,
-    pub given_name: Option<String>,
-    pub surname: Option<String>,
-    pub job_title: Option<String>,
-    pub department: Option<String>,
-    pub office_location: Option<String>,
-    pub business_phone: Option<String>,
-    pub mobile_phone: Option<String>,
-    pub employee_id: Option<String>,
+    #[serde(flatten)]
+    pub profile: Profile,
+    /// The manager's Azure AD object id, kept even before the manager is
+    /// imported: the link resolves as soon as they are.
+    pub manager_azure_id: Option<String>,
+    /// The platform user `manager_azure_id` resolves to, when read for a
+    /// page (not a stored column: a join).
+    #[serde(default)]
+    pub manager: Option<ManagerLink>,
     pub status: UserStatus,
+    /// Who set `status`, and when.
+    pub status_origin: StatusOrigin,
+    pub status_changed_at: Option<i64>,
     pub source: UserSource,
     /// The Azure AD object id: the only stable key to the directory.
     pub azure_object_id: Option<String>,
+    /// The tenant `azure_object_id` belongs to: an object id means nothing
+    /// in another tenant.
+    pub tenant_id: Option<String>,
     pub user_principal_name: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -107,6 +149,9 @@ mod tests {
         }
         for s in [UserSource::Local, UserSource::AzureAd] {
             assert_eq!(UserSource::parse(s.as_str()), Some(s));
+        }
+        for s in [StatusOrigin::AzureAd, StatusOrigin::Admin] {
+            assert_eq!(StatusOrigin::parse(s.as_str()), Some(s));
         }
         assert_eq!(UserStatus::parse("deleted"), None);
         assert_eq!(UserSource::parse("ldap"), None);

@@ -2,50 +2,33 @@
 //! Limits follow Azure AD's own, so a user typed here could live there too.
 
 use super::email::{Email, EmailError};
+use super::profile::{Profile, ProfileField, ValueKind};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-/// The editable fields of a user, each with its form label and limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The editable fields of a user, each with its form label and limit: the
+/// name and email, then every profile field of [`super::profile::PROFILE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum UserField {
     DisplayName,
     Email,
-    GivenName,
-    Surname,
-    JobTitle,
-    Department,
-    OfficeLocation,
-    BusinessPhone,
-    MobilePhone,
-    EmployeeId,
+    Profile(ProfileField),
 }
 
 impl UserField {
-    pub const ALL: [UserField; 10] = [
-        Self::DisplayName,
-        Self::Email,
-        Self::GivenName,
-        Self::Surname,
-        Self::JobTitle,
-        Self::Department,
-        Self::OfficeLocation,
-        Self::BusinessPhone,
-        Self::MobilePhone,
-        Self::EmployeeId,
-    ];
+    /// Every field, in the form's order.
+    pub fn all() -> impl Iterator<Item = Self> {
+        [Self::DisplayName, Self::Email]
+            .into_iter()
+            .chain(ProfileField::all().map(Self::Profile))
+    }
 
     /// The label shown on the form (and used by tests to find the field).
     pub fn label(self) -> &'static str {
         match self {
             Self::DisplayName => "Display name",
             Self::Email => "Email",
-            Self::GivenName => "Given name",
-            Self::Surname => "Surname",
-            Self::JobTitle => "Job title",
-            Self::Department => "Department",
-            Self::OfficeLocation => "Office location",
-            Self::BusinessPhone => "Business phone",
-            Self::MobilePhone => "Mobile phone",
-            Self::EmployeeId => "Employee ID",
+            Self::Profile(field) => field.label(),
         }
     }
 
@@ -54,29 +37,30 @@ impl UserField {
         match self {
             Self::DisplayName => 256,
             Self::Email => super::email::MAX_EMAIL_LEN,
-            Self::GivenName
-            | Self::Surname
-            | Self::Department
-            | Self::BusinessPhone
-            | Self::MobilePhone => 64,
-            Self::JobTitle | Self::OfficeLocation => 128,
-            Self::EmployeeId => 16,
+            Self::Profile(field) => field.max_len(),
         }
     }
 
-    /// A stable identifier for HTML ids.
+    /// A stable identifier: the HTML id, the key in a submitted form.
     pub fn key(self) -> &'static str {
         match self {
             Self::DisplayName => "display_name",
             Self::Email => "email",
-            Self::GivenName => "given_name",
-            Self::Surname => "surname",
-            Self::JobTitle => "job_title",
-            Self::Department => "department",
-            Self::OfficeLocation => "office_location",
-            Self::BusinessPhone => "business_phone",
-            Self::MobilePhone => "mobile_phone",
-            Self::EmployeeId => "employee_id",
+            Self::Profile(field) => field.key(),
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::all().find(|f| f.key() == key)
+    }
+
+    /// The HTML input type that suits the field.
+    pub fn input_type(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Profile(ProfileField::MobilePhone) => "tel",
+            Self::Profile(field) if field.spec().kind == ValueKind::Date => "date",
+            _ => "text",
         }
     }
 }
@@ -88,83 +72,68 @@ pub struct FieldError {
     pub message: String,
 }
 
-/// The form as typed: every field a string, empty meaning "not set".
+/// The form as typed: every field a string, empty meaning "not set". Sent
+/// as a flat map of field keys to text; keys it does not know are ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "BTreeMap<String, String>", into = "BTreeMap<String, String>")]
 pub struct UserInput {
-    pub display_name: String,
-    pub email: String,
-    pub given_name: String,
-    pub surname: String,
-    pub job_title: String,
-    pub department: String,
-    pub office_location: String,
-    pub business_phone: String,
-    pub mobile_phone: String,
-    pub employee_id: String,
+    values: BTreeMap<UserField, String>,
 }
 
-/// A form that passed validation: trimmed, optional fields `None` when empty.
+impl From<BTreeMap<String, String>> for UserInput {
+    fn from(map: BTreeMap<String, String>) -> Self {
+        let mut input = Self::default();
+        for (key, value) in map {
+            if let Some(field) = UserField::from_key(&key) {
+                input.set(field, value);
+            }
+        }
+        input
+    }
+}
+
+impl From<UserInput> for BTreeMap<String, String> {
+    fn from(input: UserInput) -> Self {
+        UserField::all()
+            .map(|f| (f.key().to_owned(), input.get(f).to_owned()))
+            .collect()
+    }
+}
+
+/// A form that passed validation: trimmed, optional fields absent when empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidUserInput {
     pub display_name: String,
     pub email: Email,
-    pub given_name: Option<String>,
-    pub surname: Option<String>,
-    pub job_title: Option<String>,
-    pub department: Option<String>,
-    pub office_location: Option<String>,
-    pub business_phone: Option<String>,
-    pub mobile_phone: Option<String>,
-    pub employee_id: Option<String>,
+    pub profile: Profile,
 }
 
 impl UserInput {
     pub fn get(&self, field: UserField) -> &str {
-        match field {
-            UserField::DisplayName => &self.display_name,
-            UserField::Email => &self.email,
-            UserField::GivenName => &self.given_name,
-            UserField::Surname => &self.surname,
-            UserField::JobTitle => &self.job_title,
-            UserField::Department => &self.department,
-            UserField::OfficeLocation => &self.office_location,
-            UserField::BusinessPhone => &self.business_phone,
-            UserField::MobilePhone => &self.mobile_phone,
-            UserField::EmployeeId => &self.employee_id,
-        }
+        self.values.get(&field).map_or("", String::as_str)
     }
 
     pub fn set(&mut self, field: UserField, value: String) {
-        let slot = match field {
-            UserField::DisplayName => &mut self.display_name,
-            UserField::Email => &mut self.email,
-            UserField::GivenName => &mut self.given_name,
-            UserField::Surname => &mut self.surname,
-            UserField::JobTitle => &mut self.job_title,
-            UserField::Department => &mut self.department,
-            UserField::OfficeLocation => &mut self.office_location,
-            UserField::BusinessPhone => &mut self.business_phone,
-            UserField::MobilePhone => &mut self.mobile_phone,
-            UserField::EmployeeId => &mut self.employee_id,
-        };
-        *slot = value;
+        self.values.insert(field, value);
+    }
+
+    /// The same form with `field` set: for building one in code.
+    pub fn with(mut self, field: UserField, value: &str) -> Self {
+        self.set(field, value.to_owned());
+        self
     }
 
     /// The form pre-filled from a stored user, for editing.
     pub fn from_user(user: &super::user::LocalUser) -> Self {
-        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-        Self {
-            display_name: user.display_name.clone(),
-            email: user.email.clone(),
-            given_name: opt(&user.given_name),
-            surname: opt(&user.surname),
-            job_title: opt(&user.job_title),
-            department: opt(&user.department),
-            office_location: opt(&user.office_location),
-            business_phone: opt(&user.business_phone),
-            mobile_phone: opt(&user.mobile_phone),
-            employee_id: opt(&user.employee_id),
+        let mut input = Self::default()
+            .with(UserField::DisplayName, &user.display_name)
+            .with(UserField::Email, &user.email);
+        for field in ProfileField::all() {
+            if let Some(value) = user.profile.get(field) {
+                input.set(UserField::Profile(field), value.to_owned());
+            }
         }
+        input
     }
 
     /// Checks every field and reports every problem at once, so the admin
@@ -174,7 +143,7 @@ impl UserInput {
         let mut err =
             |field: UserField, message: String| errors.push(FieldError { field, message });
 
-        for field in UserField::ALL {
+        for field in UserField::all() {
             let value = self.get(field).trim();
             if value.chars().count() > field.max_len() {
                 err(
@@ -190,12 +159,17 @@ impl UserInput {
                     field,
                     format!("{} cannot contain control characters.", field.label()),
                 );
+            } else if let UserField::Profile(p) = field
+                && !value.is_empty()
+                && let Err(message) = p.check(value)
+            {
+                err(field, format!("{}: {message}.", field.label()));
             }
         }
-        if self.display_name.trim().is_empty() {
+        if self.get(UserField::DisplayName).trim().is_empty() {
             err(UserField::DisplayName, "Enter a display name.".to_owned());
         }
-        let email = match Email::parse(&self.email) {
+        let email = match Email::parse(self.get(UserField::Email)) {
             Ok(email) => Some(email),
             // Length is already reported above with the other fields.
             Err(EmailError::TooLong) => None,
@@ -207,18 +181,14 @@ impl UserInput {
 
         match email {
             Some(email) if errors.is_empty() => {
-                let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+                let mut profile = Profile::default();
+                for field in ProfileField::all() {
+                    profile.set(field, Some(self.get(UserField::Profile(field)).to_owned()));
+                }
                 Ok(ValidUserInput {
-                    display_name: self.display_name.trim().to_owned(),
+                    display_name: self.get(UserField::DisplayName).trim().to_owned(),
                     email,
-                    given_name: opt(&self.given_name),
-                    surname: opt(&self.surname),
-                    job_title: opt(&self.job_title),
-                    department: opt(&self.department),
-                    office_location: opt(&self.office_location),
-                    business_phone: opt(&self.business_phone),
-                    mobile_phone: opt(&self.mobile_phone),
-                    employee_id: opt(&self.employee_id),
+                    profile,
                 })
             }
             _ => Err(errors),
@@ -229,14 +199,13 @@ impl UserInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::profile::ProfileField;
 
     fn valid() -> UserInput {
-        UserInput {
-            display_name: " Ada Lovelace ".into(),
-            email: "Ada@Example.com".into(),
-            department: "Engineering".into(),
-            ..UserInput::default()
-        }
+        UserInput::default()
+            .with(UserField::DisplayName, " Ada Lovelace ")
+            .with(UserField::Email, "Ada@Example.com")
+            .with(UserField::Profile(ProfileField::Department), "Engineering")
     }
 
     fn fields(errors: &[FieldError]) -> Vec<UserField> {
@@ -248,17 +217,15 @@ mod tests {
         let v = valid().validate().unwrap();
         assert_eq!(v.display_name, "Ada Lovelace");
         assert_eq!(v.email.as_str(), "Ada@Example.com");
-        assert_eq!(v.department.as_deref(), Some("Engineering"));
-        assert_eq!(v.job_title, None);
+        assert_eq!(v.profile.get(ProfileField::Department), Some("Engineering"));
+        assert_eq!(v.profile.get(ProfileField::JobTitle), None);
     }
 
     #[test]
     fn empty_name_and_bad_email_are_both_reported() {
-        let input = UserInput {
-            display_name: "  ".into(),
-            email: "nope".into(),
-            ..UserInput::default()
-        };
+        let input = UserInput::default()
+            .with(UserField::DisplayName, "  ")
+            .with(UserField::Email, "nope");
         let errors = input.validate().unwrap_err();
         assert_eq!(
             fields(&errors),
@@ -269,7 +236,7 @@ mod tests {
 
     #[test]
     fn every_field_has_a_length_limit() {
-        for field in UserField::ALL {
+        for field in UserField::all() {
             let mut input = valid();
             let too_long = "x".repeat(field.max_len() + 1);
             let value = if field == UserField::Email {
@@ -291,17 +258,41 @@ mod tests {
     #[test]
     fn limits_count_characters_not_bytes() {
         let mut input = valid();
-        input.set(UserField::Department, "é".repeat(64));
+        input.set(UserField::Profile(ProfileField::Department), "é".repeat(64));
         assert!(input.validate().is_ok());
     }
 
     #[test]
     fn control_characters_are_refused() {
         let mut input = valid();
-        input.set(UserField::JobTitle, "Lead\u{0007}".into());
+        input.set(UserField::Profile(ProfileField::JobTitle), "Lead\u{0007}".into());
         assert_eq!(
             fields(&input.validate().unwrap_err()),
-            vec![UserField::JobTitle]
+            vec![UserField::Profile(ProfileField::JobTitle)]
         );
+    }
+
+    #[test]
+    fn a_hire_date_must_be_a_day() {
+        let hire = UserField::Profile(ProfileField::EmployeeHireDate);
+        let input = valid().with(hire, "2024-02-30");
+        let errors = input.validate().unwrap_err();
+        assert_eq!(fields(&errors), vec![hire]);
+        assert_eq!(errors[0].message, "Hire date: not a date like 2024-01-31.");
+        let ok = valid().with(hire, "2024-02-29").validate().unwrap();
+        assert_eq!(ok.profile.get(ProfileField::EmployeeHireDate), Some("2024-02-29"));
+    }
+
+    #[test]
+    fn travels_as_a_flat_map_and_ignores_unknown_keys() {
+        let json = serde_json::json!({"display_name": "Ada", "email": "ada@example.com",
+            "city": "London", "is_admin": "yes"});
+        let input: UserInput = serde_json::from_value(json).unwrap();
+        assert_eq!(input.get(UserField::Profile(ProfileField::City)), "London");
+        let back = serde_json::to_value(&input).unwrap();
+        assert_eq!(back["display_name"], "Ada");
+        assert_eq!(back["city"], "London");
+        assert_eq!(back["job_title"], "");
+        assert!(back.get("is_admin").is_none());
     }
 }

@@ -117,9 +117,8 @@ fn UserForm(
     pending: Memo<bool>,
     submit_label: &'static str,
 ) -> impl IntoView {
-    let values: Vec<(UserField, RwSignal<String>)> = UserField::ALL
-        .iter()
-        .map(|&field| (field, RwSignal::new(initial.get(field).to_owned())))
+    let values: Vec<(UserField, RwSignal<String>)> = UserField::all()
+        .map(|field| (field, RwSignal::new(initial.get(field).to_owned())))
         .collect();
     let collected = values.clone();
     let collect = move || {
@@ -150,11 +149,7 @@ fn UserForm(
     let fields = values
         .into_iter()
         .map(|(field, value)| {
-            let (input_type, autocomplete) = match field {
-                UserField::Email => ("email", Some("off")),
-                UserField::BusinessPhone | UserField::MobilePhone => ("tel", Some("off")),
-                _ => ("text", Some("off")),
-            };
+            let input_type = field.input_type();
             let required = matches!(field, UserField::DisplayName | UserField::Email);
             view! {
                 <TextField
@@ -164,7 +159,7 @@ fn UserForm(
                     error=error_for(field)
                     input_type=input_type
                     required=required
-                    autocomplete=autocomplete.unwrap_or("off")
+                    autocomplete="off"
                 />
             }
         })

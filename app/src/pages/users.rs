@@ -4,9 +4,10 @@ use crate::api::users::{SetUserStatus, list_users};
 use crate::components::badge::{SourceBadge, StatusBadge};
 use crate::components::pager::LinkPager;
 use crate::components::toast::Toast;
-use crate::domain::format::{format_count, format_timestamp};
+use crate::domain::format::{format_count, format_date, format_timestamp};
+use crate::domain::profile::ProfileField;
 use crate::domain::paging::Page;
-use crate::domain::user::{LocalUser, UserStatus};
+use crate::domain::user::{LocalUser, ManagerLink, UserStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -149,6 +150,7 @@ fn UserTable(
                         <th scope="col">"Email"</th>
                         <th scope="col">"Department"</th>
                         <th scope="col">"Job title"</th>
+                        <th scope="col">"Manager"</th>
                         <th scope="col">"Status"</th>
                         <th scope="col">"Source"</th>
                         <th scope="col">"Last synced"</th>
@@ -161,6 +163,20 @@ fn UserTable(
         <LinkPager summary=summary previous=previous next=next/>
     }
     .into_any()
+}
+
+/// A user's manager: a link to the platform user, or the Azure id of a
+/// manager not imported (yet).
+#[component]
+pub fn ManagerCell(manager: Option<ManagerLink>, azure_id: Option<String>) -> impl IntoView {
+    match (manager, azure_id) {
+        (Some(m), _) => view! { <a href=format!("/users/{}", m.user_id)>{m.display_name}</a> }.into_any(),
+        (None, Some(id)) => view! {
+            <span class="muted" title=format!("Azure AD object {id}")>"Not imported"</span>
+        }
+        .into_any(),
+        (None, None) => view! { "—" }.into_any(),
+    }
 }
 
 #[component]
@@ -177,11 +193,14 @@ fn UserRow(user: LocalUser, set_status: ServerAction<SetUserStatus>) -> impl Int
         <tr>
             <th scope="row"><a href=format!("/users/{id}")>{user.display_name.clone()}</a></th>
             <td>{user.email}</td>
-            <td>{user.department.unwrap_or_else(dash)}</td>
-            <td>{user.job_title.unwrap_or_else(dash)}</td>
+            <td>{user.profile.get(ProfileField::Department).map(str::to_owned).unwrap_or_else(dash)}</td>
+            <td>{user.profile.get(ProfileField::JobTitle).map(str::to_owned).unwrap_or_else(dash)}</td>
+            <td><ManagerCell manager=user.manager.clone() azure_id=user.manager_azure_id.clone()/></td>
             <td><StatusBadge status=user.status/></td>
             <td><SourceBadge source=user.source/></td>
-            <td>{user.last_synced_at.map(format_timestamp).unwrap_or_else(|| "Never".to_owned())}</td>
+            <td class="nowrap" title=user.last_synced_at.map(format_timestamp)>
+                {user.last_synced_at.map(format_date).unwrap_or_else(|| "Never".to_owned())}
+            </td>
             <td class="actions">
                 <a class="button small" href=format!("/users/{id}") aria-label=edit_label>"Edit"</a>
                 <button

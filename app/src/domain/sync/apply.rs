@@ -10,7 +10,7 @@ use super::plan::{
 };
 use super::planner::{LocalGroup, LocalState};
 use crate::domain::email::normalize_email;
-use crate::domain::user::{LocalUser, UserSource, UserStatus};
+use crate::domain::user::{LocalUser, StatusOrigin, UserSource, UserStatus};
 use std::collections::BTreeSet;
 
 /// A local user's value of a field the sync changes.
@@ -18,14 +18,8 @@ pub fn field_value(user: &LocalUser, field: SyncField) -> Option<String> {
     match field {
         SyncField::DisplayName => Some(user.display_name.clone()),
         SyncField::Email => Some(user.email.clone()),
-        SyncField::GivenName => user.given_name.clone(),
-        SyncField::Surname => user.surname.clone(),
-        SyncField::JobTitle => user.job_title.clone(),
-        SyncField::Department => user.department.clone(),
-        SyncField::OfficeLocation => user.office_location.clone(),
-        SyncField::BusinessPhone => user.business_phone.clone(),
-        SyncField::MobilePhone => user.mobile_phone.clone(),
-        SyncField::EmployeeId => user.employee_id.clone(),
+        SyncField::Profile(f) => user.profile.get(f).map(str::to_owned),
+        SyncField::Manager => user.manager_azure_id.clone(),
         SyncField::UserPrincipalName => user.user_principal_name.clone(),
         SyncField::Status => Some(user.status.as_str().to_owned()),
         SyncField::AzureObjectId => user.azure_object_id.clone(),
@@ -35,8 +29,7 @@ pub fn field_value(user: &LocalUser, field: SyncField) -> Option<String> {
 impl SyncedFields {
     pub fn of(user: &LocalUser) -> Self {
         Self(
-            SyncField::ALL
-                .into_iter()
+            SyncField::all()
                 .map(|f| (f, field_value(user, f)))
                 .collect(),
         )
@@ -52,76 +45,54 @@ impl SyncedFields {
     }
 }
 
-/// Applies planned changes, and only those, to a local user, linking it.
-pub fn apply_changes(user: &mut LocalUser, changes: &[FieldChange]) {
+/// Applies planned changes, and only those, to a local user read from
+/// `tenant`, linking it. A status the sync sets is Azure AD's.
+pub fn apply_changes(user: &mut LocalUser, changes: &[FieldChange], tenant: Option<&str>, now: i64) {
     for change in changes {
         let value = change.new.clone();
         match change.field {
             SyncField::DisplayName => user.display_name = value.unwrap_or_default(),
             SyncField::Email => user.email = value.unwrap_or_default(),
-            SyncField::GivenName => user.given_name = value,
-            SyncField::Surname => user.surname = value,
-            SyncField::JobTitle => user.job_title = value,
-            SyncField::Department => user.department = value,
-            SyncField::OfficeLocation => user.office_location = value,
-            SyncField::BusinessPhone => user.business_phone = value,
-            SyncField::MobilePhone => user.mobile_phone = value,
-            SyncField::EmployeeId => user.employee_id = value,
+            SyncField::Profile(f) => user.profile.set(f, value),
+            SyncField::Manager => user.manager_azure_id = value,
             SyncField::UserPrincipalName => user.user_principal_name = value,
             SyncField::Status => {
                 user.status = value
                     .as_deref()
                     .and_then(UserStatus::parse)
                     .unwrap_or(user.status);
+                user.status_origin = StatusOrigin::AzureAd;
+                user.status_changed_at = Some(now);
             }
             SyncField::AzureObjectId => user.azure_object_id = value,
         }
+    }
+    if tenant.is_some() {
+        user.tenant_id = tenant.map(str::to_owned);
     }
     user.source = UserSource::AzureAd;
 }
 
 /// A new local user for an imported one.
 pub fn new_local_user(imported: &ImportedUser, now: i64) -> LocalUser {
-    let mut user = LocalUser {
+    LocalUser {
         id: 0,
-        email: String::new(),
-        display_name: String::new(),
-        given_name: None,
-        surname: None,
-        job_title: None,
-        department: None,
-        office_location: None,
-        business_phone: None,
-        mobile_phone: None,
-        employee_id: None,
-        status: UserStatus::Active,
+        email: imported.email.clone(),
+        display_name: imported.display_name.clone(),
+        profile: imported.profile.clone(),
+        manager_azure_id: imported.manager_azure_id.clone(),
+        manager: None,
+        status: imported.status,
+        status_origin: StatusOrigin::AzureAd,
+        status_changed_at: Some(now),
         source: UserSource::AzureAd,
-        azure_object_id: None,
-        user_principal_name: None,
+        azure_object_id: Some(imported.azure_object_id.clone()),
+        tenant_id: imported.tenant_id.clone(),
+        user_principal_name: Some(imported.user_principal_name.clone()),
         created_at: now,
         updated_at: now,
         last_synced_at: Some(now),
-    };
-    write_fields(&mut user, imported);
-    user
-}
-
-/// Writes an imported user's fields onto a local user, linking it.
-pub fn write_fields(user: &mut LocalUser, imported: &ImportedUser) {
-    user.email = imported.email.clone();
-    user.display_name = imported.display_name.clone();
-    user.given_name = imported.given_name.clone();
-    user.surname = imported.surname.clone();
-    user.job_title = imported.job_title.clone();
-    user.department = imported.department.clone();
-    user.office_location = imported.office_location.clone();
-    user.business_phone = imported.business_phone.clone();
-    user.mobile_phone = imported.mobile_phone.clone();
-    user.employee_id = imported.employee_id.clone();
-    user.user_principal_name = Some(imported.user_principal_name.clone());
-    user.azure_object_id = Some(imported.azure_object_id.clone());
-    user.source = UserSource::AzureAd;
-    user.status = imported.status;
+    }
 }
 
 /// A row of the plan that writes a user.
@@ -206,7 +177,7 @@ pub fn decide(change: UserChange<'_>, facts: &RowFacts, now: i64) -> RowDecision
         let email = change.email_taken().unwrap_or_default();
         return RowDecision::Conflict(format!("The email {email} now belongs to {holder}."));
     }
-    let (before, changes) = match change {
+    let (before, changes, tenant) = match change {
         UserChange::Add(add) => {
             if facts.object_linked {
                 return RowDecision::Conflict(
@@ -215,8 +186,8 @@ pub fn decide(change: UserChange<'_>, facts: &RowFacts, now: i64) -> RowDecision
             }
             return RowDecision::Write(new_local_user(&add.user, now));
         }
-        UserChange::Update(u) => (&u.before, &u.changes),
-        UserChange::Deactivate(d) => (&d.before, &d.changes),
+        UserChange::Update(u) => (&u.before, &u.changes, u.user.tenant_id.as_deref()),
+        UserChange::Deactivate(d) => (&d.before, &d.changes, None),
     };
     let Some(current) = &facts.user else {
         return RowDecision::Fail("The user was deleted after the preview.".into());
@@ -233,7 +204,7 @@ pub fn decide(change: UserChange<'_>, facts: &RowFacts, now: i64) -> RowDecision
         ));
     }
     let mut user = current.clone();
-    apply_changes(&mut user, changes);
+    apply_changes(&mut user, changes, tenant, now);
     user.updated_at = now;
     user.last_synced_at = Some(now);
     RowDecision::Write(user)
@@ -357,6 +328,7 @@ pub fn apply_group_plan(next: &mut LocalState, groups: &super::plan::GroupPlan) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::profile::{Profile, ProfileField};
     use crate::domain::sync::fixtures::linked;
     use crate::domain::sync::plan::DeactivationReason;
 
@@ -367,23 +339,19 @@ mod tests {
                 azure_object_id: "a".into(),
                 email: user.email.clone(),
                 display_name: user.display_name.clone(),
-                given_name: None,
-                surname: None,
-                job_title: Some("Countess".into()),
-                department: None,
-                office_location: None,
-                business_phone: None,
-                mobile_phone: None,
-                employee_id: None,
+                profile: Profile::default().with(ProfileField::JobTitle, "Countess"),
+                manager_azure_id: None,
+                tenant_id: None,
                 user_principal_name: user.email.clone(),
                 status: UserStatus::Active,
             },
             changes: vec![FieldChange {
-                field: SyncField::JobTitle,
+                field: SyncField::Profile(ProfileField::JobTitle),
                 old: None,
                 new: Some("Countess".into()),
             }],
             before: SyncedFields::of(user),
+            adopts_by: None,
         }
     }
 
@@ -400,9 +368,9 @@ mod tests {
         let update = title_update(&user);
         assert!(matches!(
             decide(UserChange::Update(&update), &facts(&user), 5),
-            RowDecision::Write(u) if u.job_title.as_deref() == Some("Countess") && u.updated_at == 5
+            RowDecision::Write(u) if u.profile.get(ProfileField::JobTitle) == Some("Countess") && u.updated_at == 5
         ));
-        user.job_title = Some("Analyst".into());
+        user.profile.set(ProfileField::JobTitle, Some("Analyst".into()));
         assert_eq!(
             decide(UserChange::Update(&update), &facts(&user), 5),
             RowDecision::Conflict(
@@ -427,7 +395,7 @@ mod tests {
             }],
             before: SyncedFields::of(&user),
         };
-        user.department = Some("Moved by an admin".into());
+        user.profile.set(ProfileField::Department, Some("Moved by an admin".into()));
         assert!(matches!(
             decide(UserChange::Deactivate(&deactivation), &facts(&user), 5),
             RowDecision::Conflict(why) if why.starts_with("Department was changed") && why.ends_with("not deactivated.")
@@ -468,12 +436,12 @@ mod tests {
     #[test]
     fn only_the_planned_fields_change() {
         let mut user = linked(1, "a", "ada@contoso.com");
-        user.department = Some("Edited locally".into());
+        user.profile.set(ProfileField::Department, Some("Edited locally".into()));
         apply_changes(
             &mut user,
             &[
                 FieldChange {
-                    field: SyncField::JobTitle,
+                    field: SyncField::Profile(ProfileField::JobTitle),
                     old: None,
                     new: Some("Countess".into()),
                 },
@@ -483,9 +451,11 @@ mod tests {
                     new: Some("deactivated".into()),
                 },
             ],
+            None,
+            5,
         );
-        assert_eq!(user.job_title.as_deref(), Some("Countess"));
+        assert_eq!(user.profile.get(ProfileField::JobTitle), Some("Countess"));
         assert_eq!(user.status, UserStatus::Deactivated);
-        assert_eq!(user.department.as_deref(), Some("Edited locally"));
+        assert_eq!(user.profile.get(ProfileField::Department), Some("Edited locally"));
     }
 }

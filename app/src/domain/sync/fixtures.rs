@@ -2,22 +2,19 @@
 
 use super::planner::{DirectorySnapshot, LocalState};
 use crate::domain::directory::{DirectoryUser, DirectoryUserType};
-use crate::domain::user::{LocalUser, UserSource, UserStatus};
+use crate::domain::profile::Profile;
+use crate::domain::user::{LocalUser, StatusOrigin, UserSource, UserStatus};
 
 pub fn dir_user(id: &str, email: &str) -> DirectoryUser {
     DirectoryUser {
         id: id.to_owned(),
         display_name: Some(format!("User {id}")),
-        given_name: None,
-        surname: None,
         mail: Some(email.to_owned()),
         user_principal_name: email.to_owned(),
-        job_title: None,
-        department: None,
-        office_location: None,
-        mobile_phone: None,
-        business_phones: vec![],
-        employee_id: None,
+        profile: Profile::default(),
+        proxy_addresses: vec![],
+        other_mails: vec![],
+        manager_id: None,
         account_enabled: Some(true),
         user_type: Some(DirectoryUserType::Member),
     }
@@ -30,17 +27,15 @@ pub fn linked(local_id: i64, azure_id: &str, email: &str) -> LocalUser {
         id: local_id,
         email: email.to_owned(),
         display_name: format!("User {azure_id}"),
-        given_name: None,
-        surname: None,
-        job_title: None,
-        department: None,
-        office_location: None,
-        business_phone: None,
-        mobile_phone: None,
-        employee_id: None,
+        profile: Profile::default(),
+        manager_azure_id: None,
+        manager: None,
         status: UserStatus::Active,
+        status_origin: StatusOrigin::AzureAd,
+        status_changed_at: None,
         source: UserSource::AzureAd,
         azure_object_id: Some(azure_id.to_owned()),
+        tenant_id: None,
         user_principal_name: Some(email.to_owned()),
         created_at: 1,
         updated_at: 1,
@@ -52,6 +47,7 @@ pub fn linked(local_id: i64, azure_id: &str, email: &str) -> LocalUser {
 pub fn local_only(local_id: i64, email: &str) -> LocalUser {
     LocalUser {
         source: UserSource::Local,
+        status_origin: StatusOrigin::Admin,
         azure_object_id: None,
         user_principal_name: None,
         last_synced_at: None,

@@ -2,6 +2,7 @@
 //! added, updated, deactivated, skipped or unchanged, and the groups.
 
 use super::mapping::ImportedUser;
+use crate::domain::profile::ProfileField;
 use crate::domain::user::UserStatus;
 use crate::domain::user_input::UserField;
 use serde::{Deserialize, Serialize};
@@ -9,54 +10,36 @@ use std::fmt;
 
 /// A field the sync can change on a local user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum SyncField {
+    AzureObjectId,
     DisplayName,
     Email,
-    GivenName,
-    Surname,
-    JobTitle,
-    Department,
-    OfficeLocation,
-    BusinessPhone,
-    MobilePhone,
-    EmployeeId,
+    Profile(ProfileField),
+    /// The manager's Azure object id.
+    Manager,
     UserPrincipalName,
     Status,
-    AzureObjectId,
 }
 
 impl SyncField {
     /// Every field the sync writes, in the order the pages list them.
-    pub const ALL: [Self; 13] = [
-        Self::AzureObjectId,
-        Self::DisplayName,
-        Self::Email,
-        Self::GivenName,
-        Self::Surname,
-        Self::JobTitle,
-        Self::Department,
-        Self::OfficeLocation,
-        Self::BusinessPhone,
-        Self::MobilePhone,
-        Self::EmployeeId,
-        Self::UserPrincipalName,
-        Self::Status,
-    ];
+    pub fn all() -> impl Iterator<Item = Self> {
+        [Self::AzureObjectId, Self::DisplayName, Self::Email]
+            .into_iter()
+            .chain(ProfileField::all().map(Self::Profile))
+            .chain([Self::Manager, Self::UserPrincipalName, Self::Status])
+    }
 
-    /// The form field this is, for the ten fields an admin can also edit.
+    /// The form field this is, for the fields an admin can also edit.
     pub fn user_field(self) -> Option<UserField> {
         Some(match self {
             Self::DisplayName => UserField::DisplayName,
             Self::Email => UserField::Email,
-            Self::GivenName => UserField::GivenName,
-            Self::Surname => UserField::Surname,
-            Self::JobTitle => UserField::JobTitle,
-            Self::Department => UserField::Department,
-            Self::OfficeLocation => UserField::OfficeLocation,
-            Self::BusinessPhone => UserField::BusinessPhone,
-            Self::MobilePhone => UserField::MobilePhone,
-            Self::EmployeeId => UserField::EmployeeId,
-            Self::UserPrincipalName | Self::Status | Self::AzureObjectId => return None,
+            Self::Profile(field) => UserField::Profile(field),
+            Self::Manager | Self::UserPrincipalName | Self::Status | Self::AzureObjectId => {
+                return None;
+            }
         })
     }
 
@@ -66,8 +49,41 @@ impl SyncField {
             (Some(field), _) => field.label(),
             (None, Self::UserPrincipalName) => "User principal name",
             (None, Self::Status) => "Status",
+            (None, Self::Manager) => "Manager",
             (None, _) => "Azure object ID",
         }
+    }
+
+    /// The stable name stored in plans.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::AzureObjectId => "AzureObjectId",
+            Self::DisplayName => "DisplayName",
+            Self::Email => "Email",
+            Self::Profile(field) => field.name(),
+            Self::Manager => "Manager",
+            Self::UserPrincipalName => "UserPrincipalName",
+            Self::Status => "Status",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        ProfileField::from_name(name)
+            .map(Self::Profile)
+            .or_else(|| Self::all().find(|f| f.name() == name))
+    }
+}
+
+impl From<SyncField> for String {
+    fn from(field: SyncField) -> Self {
+        field.name().to_owned()
+    }
+}
+
+impl TryFrom<String> for SyncField {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        Self::from_name(&name).ok_or_else(|| format!("unknown field {name:?}"))
     }
 }
 
@@ -99,6 +115,11 @@ pub struct PlannedUpdate {
     /// The local user when the preview was made.
     #[serde(default)]
     pub before: SyncedFields,
+    /// A platform user who never came from Azure AD, linked to it by this
+    /// update: the address (theirs) that matched the directory user's
+    /// email, one of its SMTP aliases or other mails.
+    #[serde(default)]
+    pub adopts_by: Option<String>,
 }
 
 impl PlannedUpdate {
@@ -178,6 +199,25 @@ pub enum SkipReason {
     NotDeactivated {
         reason: DeactivationReason,
     },
+    /// An admin deactivated the user (at this time, ms since the epoch); a
+    /// sync does not reactivate them.
+    DeactivatedByAdmin {
+        at: i64,
+    },
+    /// The directory user's addresses match several platform users.
+    MatchesSeveralUsers {
+        users: Vec<String>,
+    },
+    /// Another directory user's addresses match the same platform user.
+    SamePlatformUserMatched {
+        user: String,
+        other: String,
+    },
+    /// A platform user linked to a user of another tenant: this sync cannot
+    /// see them, so it does not take them for gone.
+    OtherTenant {
+        tenant: String,
+    },
 }
 
 impl fmt::Display for SkipReason {
@@ -209,6 +249,24 @@ impl fmt::Display for SkipReason {
             Self::NotDeactivated { reason } => write!(
                 f,
                 "{reason}; not deactivated, because the overwrite behavior does not deactivate (see Settings)"
+            ),
+            Self::DeactivatedByAdmin { at } => write!(
+                f,
+                "Deactivated by an admin on {}; a sync does not reactivate them (reactivate them on the Users page to sync them again)",
+                crate::domain::format::format_date(*at)
+            ),
+            Self::MatchesSeveralUsers { users } => write!(
+                f,
+                "Its addresses match several platform users: {}; not linked to any (make the addresses unique)",
+                users.join(" and ")
+            ),
+            Self::SamePlatformUserMatched { user, other } => write!(
+                f,
+                "Matches the platform user {user}, whom another Azure AD user, {other}, matches too; neither is linked (fix the addresses in Azure AD)"
+            ),
+            Self::OtherTenant { tenant } => write!(
+                f,
+                "Linked to a user of another Azure AD tenant ({tenant}); left as it is"
             ),
         }
     }
@@ -326,8 +384,8 @@ impl PlanEntry {
                 vec![
                     Some(&u.display_name),
                     Some(&u.email),
-                    u.department.as_deref(),
-                    u.job_title.as_deref(),
+                    u.profile.get(ProfileField::Department),
+                    u.profile.get(ProfileField::JobTitle),
                 ]
             }
             Self::Deactivate(d) => vec![Some(&d.display_name), Some(&d.email)],

@@ -4,17 +4,26 @@
 //! email or UPN update rather than duplicate. A directory user without a
 //! link can take over, by email, a local user who came from Azure AD but
 //! whose link is missing or points at an object the directory no longer has
-//! (a user deleted and re-created in Azure AD): that relinks them. Local
-//! users who never came from Azure AD are never changed or deactivated; a
-//! directory user whose email one of them owns is skipped, naming them.
+//! (a user deleted and re-created in Azure AD): that relinks them.
+//!
+//! A platform user who never came from Azure AD (made by hand) is adopted
+//! by the one directory user whose addresses include theirs: its email,
+//! an SMTP alias among its `proxyAddresses`, or one of its `otherMails`
+//! (compared NFC-normalised and case-insensitively). Where that is not one
+//! to one, nobody is linked and every directory user involved is skipped,
+//! naming the others. Platform users nothing matches are never touched.
+//!
+//! An admin's deactivation sticks: a user an admin deactivated is skipped
+//! rather than reactivated. Links belong to a tenant: users linked in
+//! another tenant are neither matched nor taken for gone.
 
-use super::mapping::{ImportedUser, changes, email_of, import_user};
+use super::mapping::{ImportedUser, addresses_of, changes, email_of, import_user};
 use super::options::SyncOptions;
 use super::plan::*;
 use super::safety::safety_check;
 use crate::domain::directory::{DirectoryGroup, DirectoryUser};
 use crate::domain::email::normalize_email;
-use crate::domain::user::{LocalUser, UserSource, UserStatus};
+use crate::domain::user::{LocalUser, StatusOrigin, UserSource, UserStatus};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// What the directory returned.
@@ -24,6 +33,8 @@ pub struct DirectorySnapshot {
     pub groups: Vec<DirectoryGroup>,
     /// Each group's user members, nested groups flattened, by object id.
     pub group_user_ids: BTreeMap<String, Vec<String>>,
+    /// The tenant read (its id, from the token), when known.
+    pub tenant_id: Option<String>,
 }
 
 /// A group the platform holds, linked to its Azure AD group.
@@ -75,9 +86,17 @@ pub fn plan_import(
         ..ImportPlan::default()
     };
     let directory_ids: HashSet<&str> = directory.users.iter().map(|u| u.id.as_str()).collect();
+    let tenant = directory.tenant_id.as_deref();
+    // Linked in the tenant read (a link made before tenants were recorded
+    // counts as this tenant's).
+    let this_tenant = |u: &LocalUser| match (u.tenant_id.as_deref(), tenant) {
+        (Some(theirs), Some(ours)) => theirs.eq_ignore_ascii_case(ours),
+        _ => true,
+    };
     let linked: HashMap<&str, &LocalUser> = local
         .users
         .iter()
+        .filter(|u| this_tenant(u))
         .filter_map(|u| u.azure_object_id.as_deref().map(|id| (id, u)))
         .collect();
     let owner_of_email: HashMap<String, &LocalUser> = local
@@ -88,6 +107,7 @@ pub fn plan_import(
     // Came from Azure AD, but unlinked or linked to an object that is gone.
     let relinkable = |u: &LocalUser| {
         u.source == UserSource::AzureAd
+            && this_tenant(u)
             && u.azure_object_id
                 .as_deref()
                 .is_none_or(|id| !directory_ids.contains(id))
@@ -141,7 +161,7 @@ pub fn plan_import(
             }
             continue;
         }
-        match import_user(user) {
+        match import_user(user, tenant) {
             Ok(imported) => candidates.push((user, imported)),
             Err(reason) => plan.skipped.push(skip(
                 user,
@@ -160,9 +180,12 @@ pub fn plan_import(
             .push(i);
     }
 
+    let adoptions = adoptions(&candidates, &directory.users, local, &linked);
+
     // Matching: what each candidate would do, before email conflicts.
     let mut claimed: HashSet<i64> = HashSet::new();
     let mut decisions: Vec<Decision> = Vec::with_capacity(candidates.len());
+    let mut adopts_by: Vec<Option<String>> = vec![None; candidates.len()];
     for (i, (user, imported)) in candidates.iter().enumerate() {
         let email_key = normalize_email(&imported.email);
         let same_email = &by_email[&email_key];
@@ -179,11 +202,29 @@ pub fn plan_import(
             continue;
         }
         let owner = owner_of_email.get(&email_key).copied();
-        let target = match linked.get(user.id.as_str()).copied() {
-            Some(l) => Some(l),
-            None => owner.filter(|o| relinkable(o) && !claimed.contains(&o.id)),
+        let orphan = owner.filter(|o| relinkable(o) && !claimed.contains(&o.id));
+        let target = match (linked.get(user.id.as_str()).copied(), orphan, &adoptions[i]) {
+            (Some(l), _, _) | (None, Some(l), _) => Some(l),
+            (None, None, Some(Ok(l))) => {
+                adopts_by[i] = Some(l.email.clone());
+                Some(*l)
+            }
+            (None, None, Some(Err(reason))) => {
+                decisions.push(Decision::Skip(reason.clone()));
+                continue;
+            }
+            (None, None, None) => None,
         };
         decisions.push(match target {
+            Some(l)
+                if l.status == UserStatus::Deactivated
+                    && l.status_origin == StatusOrigin::Admin
+                    && imported.status == UserStatus::Active =>
+            {
+                Decision::Skip(SkipReason::DeactivatedByAdmin {
+                    at: l.status_changed_at.unwrap_or(l.updated_at),
+                })
+            }
             Some(l) => {
                 let changes = changes(l, imported);
                 let relink = changes.iter().any(|c| c.field == SyncField::AzureObjectId);
@@ -215,7 +256,7 @@ pub fn plan_import(
     }
     resolve_email_conflicts(&mut decisions, &candidates, local);
 
-    for ((user, imported), decision) in candidates.iter().zip(decisions) {
+    for (((user, imported), decision), adopts_by) in candidates.iter().zip(decisions).zip(adopts_by) {
         match decision {
             Decision::Skip(reason) => {
                 plan.skipped
@@ -232,6 +273,7 @@ pub fn plan_import(
                     user: imported.clone(),
                     changes,
                     before: SyncedFields::of(l),
+                    adopts_by,
                 });
             }
             Decision::Disable(l, changes) => {
@@ -257,6 +299,19 @@ pub fn plan_import(
         let Some(id) = l.azure_object_id.as_deref() else {
             continue;
         };
+        if !this_tenant(l) {
+            if l.status == UserStatus::Active {
+                plan.skipped.push(SkippedUser {
+                    directory_id: id.to_owned(),
+                    display_name: Some(l.display_name.clone()),
+                    email_or_upn: l.email.clone(),
+                    reason: SkipReason::OtherTenant {
+                        tenant: l.tenant_id.clone().unwrap_or_default(),
+                    },
+                });
+            }
+            continue;
+        }
         if l.source == UserSource::AzureAd
             && l.status == UserStatus::Active
             && !directory_ids.contains(id)
@@ -285,6 +340,70 @@ pub fn plan_import(
     plan.groups = plan_groups(directory, local, options, &imported_ids, &relinked);
     plan.safety = safety_check(&plan, local, options);
     plan
+}
+
+/// For each candidate without a link: the platform user (never linked to
+/// Azure AD) whose email is one of its addresses, or why none is linked.
+/// `None` where nothing matches. Every directory user without a link
+/// counts as a claimant, in scope or not: a platform user two directory
+/// users answer to is nobody's until Azure AD says which.
+fn adoptions<'a>(
+    candidates: &[(&DirectoryUser, ImportedUser)],
+    directory: &[DirectoryUser],
+    local: &'a LocalState,
+    linked: &HashMap<&str, &LocalUser>,
+) -> Vec<Option<Result<&'a LocalUser, SkipReason>>> {
+    let unlinked: HashMap<String, &LocalUser> = local
+        .users
+        .iter()
+        .filter(|u| u.source == UserSource::Local && u.azure_object_id.is_none())
+        .map(|u| (normalize_email(&u.email), u))
+        .collect();
+    if unlinked.is_empty() {
+        return vec![None; candidates.len()];
+    }
+    let matches_of = |user: &DirectoryUser| -> Vec<&'a LocalUser> {
+        if linked.contains_key(user.id.as_str()) {
+            return Vec::new();
+        }
+        let mut found: Vec<&LocalUser> = addresses_of(user)
+            .iter()
+            .filter_map(|a| unlinked.get(a).copied())
+            .collect();
+        found.sort_by_key(|u| u.id);
+        found.dedup_by_key(|u| u.id);
+        found
+    };
+    // Who answers to each platform user: directory users, by name.
+    let mut claimants: HashMap<i64, Vec<&DirectoryUser>> = HashMap::new();
+    for user in directory {
+        for l in matches_of(user) {
+            claimants.entry(l.id).or_default().push(user);
+        }
+    }
+    let name = |u: &DirectoryUser| {
+        format!(
+            "{} ({})",
+            u.display_name.as_deref().unwrap_or(&u.user_principal_name),
+            email_of(u).map_or_else(|| u.user_principal_name.clone(), |e| e.to_string())
+        )
+    };
+    candidates
+        .iter()
+        .map(|(user, _)| match matches_of(user).as_slice() {
+            [] => None,
+            [only] => match claimants[&only.id].iter().find(|c| c.id != user.id) {
+                None => Some(Ok(*only)),
+                Some(other) => Some(Err(SkipReason::SamePlatformUserMatched {
+                    user: who(only),
+                    other: name(other),
+                })),
+            },
+            several => Some(Err(SkipReason::MatchesSeveralUsers {
+                users: several.iter().map(|u| who(u)).collect(),
+            })),
+        })
+        .collect()
 }
 
 /// Deactivating `l`, linked to `azure_id`, with `changes`.

@@ -5,8 +5,12 @@
 use super::apply::apply_plan;
 use super::fixtures::{dir_user, linked, local_only};
 use super::*;
+use crate::domain::profile::ProfileField;
 use crate::domain::directory::{DirectoryGroup, DirectoryUserType};
-use crate::domain::user::{UserSource, UserStatus};
+use super::mapping::addresses_of;
+use crate::domain::directory::DirectoryUser;
+use crate::domain::email::normalize_email;
+use crate::domain::user::{StatusOrigin, UserSource, UserStatus};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -29,10 +33,11 @@ fn world() -> impl Strategy<Value = (DirectorySnapshot, LocalState, SyncOptions)
             any::<bool>(),
             prop::option::of(0..3u8),
             any::<bool>(),
+            prop::option::of((0..6usize, any::<bool>())),
         ),
         0..6,
     );
-    let local_users = prop::collection::vec((0..6usize, 0..6usize, 0..3u8, any::<bool>()), 0..6);
+    let local_users = prop::collection::vec((0..6usize, 0..6usize, 0..5u8, any::<bool>()), 0..6);
     let memberships = prop::collection::vec((0..2usize, 0..6usize), 0..8);
     let options = (
         0..3u8,
@@ -54,13 +59,18 @@ fn world() -> impl Strategy<Value = (DirectorySnapshot, LocalState, SyncOptions)
             let users = dir_users
                 .into_iter()
                 .filter(|(id, ..)| seen.insert(*id))
-                .map(|(id, email, guest, disabled, title, no_mail)| {
+                .map(|(id, email, guest, disabled, title, no_mail, alias)| {
                     let mut u = dir_user(IDS[id], EMAILS[email]);
+                    match alias {
+                        Some((a, true)) => u.proxy_addresses.push(format!("smtp:{}", EMAILS[a])),
+                        Some((a, false)) => u.other_mails.push(EMAILS[a].to_uppercase()),
+                        None => {}
+                    }
                     if guest {
                         u.user_type = Some(DirectoryUserType::Guest);
                     }
                     u.account_enabled = Some(!disabled);
-                    u.job_title = title.map(|t| format!("Title {t}"));
+                    u.profile.set(ProfileField::JobTitle, title.map(|t| format!("Title {t}")));
                     if no_mail {
                         u.mail = None;
                     }
@@ -77,10 +87,25 @@ fn world() -> impl Strategy<Value = (DirectorySnapshot, LocalState, SyncOptions)
                     let mut u = match kind {
                         0 => local_only(local_ids, EMAILS[email]),
                         1 => linked(local_ids, IDS[azure], EMAILS[email]),
+                        // Linked in the tenant read, recorded as such.
+                        2 => crate::domain::user::LocalUser {
+                            tenant_id: Some("T1".into()),
+                            ..linked(local_ids, IDS[azure], EMAILS[email])
+                        },
+                        // Linked in another tenant (object ids are GUIDs: no
+                        // tenant shares one with another).
+                        3 => crate::domain::user::LocalUser {
+                            tenant_id: Some("t2".into()),
+                            ..linked(local_ids, &format!("other-{azure}"), EMAILS[email])
+                        },
                         _ => linked(local_ids, &format!("gone-{azure}"), EMAILS[email]),
                     };
                     if deactivated {
                         u.status = UserStatus::Deactivated;
+                        // Half of them by an admin.
+                        if azure % 2 == 0 {
+                            u.status_origin = StatusOrigin::Admin;
+                        }
                     }
                     u
                 })
@@ -139,6 +164,7 @@ fn world() -> impl Strategy<Value = (DirectorySnapshot, LocalState, SyncOptions)
             };
             (
                 DirectorySnapshot {
+                    tenant_id: Some("t1".into()),
                     users,
                     groups,
                     group_user_ids,
@@ -161,7 +187,9 @@ proptest! {
         named.extend(plan.updated.iter().map(|u| u.user.azure_object_id.as_str()));
         // A linked user gone from the directory and kept in use is listed
         // under Skipped too, by the object it was linked to.
-        let gone = |s: &&SkippedUser| s.reason == SkipReason::NotDeactivated { reason: DeactivationReason::GoneFromDirectory };
+        // So is one linked in another tenant.
+        let gone = |s: &&SkippedUser| s.reason == SkipReason::NotDeactivated { reason: DeactivationReason::GoneFromDirectory }
+            || matches!(s.reason, SkipReason::OtherTenant { .. });
         named.extend(plan.skipped.iter().filter(|s| !gone(s)).map(|s| s.directory_id.as_str()));
         named.extend(plan.deactivated.iter().map(|d| d.azure_object_id.as_str()).filter(|id| directory_ids.contains(id)));
         let distinct: HashSet<&str> = named.iter().copied().collect();
@@ -171,14 +199,44 @@ proptest! {
     }
 
     #[test]
-    fn local_only_users_are_never_touched((dir, local, options) in world()) {
+    fn local_only_users_change_only_when_one_directory_user_adopts_them((dir, local, options) in world()) {
         let plan = plan_import(&dir, &local, &options);
-        let local_only: HashSet<i64> = local.users.iter().filter(|u| u.source == UserSource::Local).map(|u| u.id).collect();
-        prop_assert!(plan.updated.iter().all(|u| !local_only.contains(&u.local_id)));
-        prop_assert!(plan.deactivated.iter().all(|d| !local_only.contains(&d.local_id)));
         let after = apply_plan(&local, &plan, 99);
-        for user in local.users.iter().filter(|u| local_only.contains(&u.id)) {
-            prop_assert_eq!(after.users.iter().find(|a| a.id == user.id), Some(user));
+        for user in local.users.iter().filter(|u| u.source == UserSource::Local) {
+            let key = normalize_email(&user.email);
+            // Directory users not linked to anyone (in the tenant read).
+            let unlinked = |d: &&DirectoryUser| !local.users.iter().any(|l| {
+                l.azure_object_id.as_deref() == Some(d.id.as_str())
+                    && l.tenant_id.as_deref().is_none_or(|t| t.eq_ignore_ascii_case("t1"))
+            });
+            let claimants: Vec<&DirectoryUser> = dir.users.iter().filter(unlinked).filter(|d| addresses_of(d).contains(&key)).collect();
+            if let Some(update) = plan.updated.iter().find(|u| u.local_id == user.id) {
+                prop_assert_eq!(update.adopts_by.as_deref(), Some(user.email.as_str()));
+                prop_assert_eq!(claimants.len(), 1, "adopted though several directory users match");
+                prop_assert_eq!(&claimants[0].id, &update.user.azure_object_id);
+            }
+            if let Some(d) = plan.deactivated.iter().find(|d| d.local_id == user.id) {
+                prop_assert_eq!(d.reason, DeactivationReason::DisabledInDirectory);
+                prop_assert!(d.changes.iter().any(|c| c.field == SyncField::AzureObjectId));
+            }
+            if dir.users.iter().all(|d| !addresses_of(d).contains(&key)) {
+                prop_assert_eq!(after.users.iter().find(|a| a.id == user.id), Some(user), "nothing in the directory matches them");
+            }
+        }
+    }
+
+    #[test]
+    fn an_admins_deactivation_and_another_tenants_links_stay((dir, local, options) in world()) {
+        let plan = plan_import(&dir, &local, &options);
+        let after = apply_plan(&local, &plan, 99);
+        for user in &local.users {
+            let now = after.users.iter().find(|a| a.id == user.id).expect("users are never deleted");
+            if user.status == UserStatus::Deactivated && user.status_origin == StatusOrigin::Admin {
+                prop_assert_eq!(now.status, UserStatus::Deactivated, "reactivated though an admin deactivated them");
+            }
+            if user.tenant_id.as_deref() == Some("t2") {
+                prop_assert_eq!(now, user, "a user of another tenant changed");
+            }
         }
     }
 

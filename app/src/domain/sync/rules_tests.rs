@@ -2,8 +2,10 @@
 
 use super::fixtures::*;
 use super::*;
+use crate::domain::profile::ProfileField;
 use crate::domain::directory::DirectoryUserType;
-use crate::domain::user::UserStatus;
+use crate::domain::directory::DirectoryUser;
+use crate::domain::user::{StatusOrigin, UserSource, UserStatus};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn options(overwrite: OverwriteBehavior) -> SyncOptions {
@@ -23,17 +25,17 @@ fn reasons(plan: &ImportPlan) -> Vec<(String, SkipReason)> {
 #[test]
 fn new_directory_users_are_added_with_mapped_fields() {
     let mut u = dir_user("a", "Ada@Contoso.com");
-    u.department = Some("Engineering".into());
-    u.business_phones = vec!["+1 555".into(), "+1 556".into()];
+    u.profile.set(ProfileField::Department, Some("Engineering".into()));
+    u.profile.set(ProfileField::BusinessPhones, Some("+1 555; +1 556".into()));
     let plan = plan_import(&directory(vec![u]), &local(vec![]), &SyncOptions::default());
     assert_eq!(plan.added.len(), 1);
     let added = &plan.added[0].user;
     assert_eq!(added.email, "Ada@Contoso.com");
-    assert_eq!(added.department.as_deref(), Some("Engineering"));
+    assert_eq!(added.profile.get(ProfileField::Department), Some("Engineering"));
     assert_eq!(
-        added.business_phone.as_deref(),
-        Some("+1 555"),
-        "the first business phone"
+        added.profile.get(ProfileField::BusinessPhones),
+        Some("+1 555; +1 556"),
+        "every business phone"
     );
     assert_eq!(added.status, UserStatus::Active);
     assert!(plan.has_changes());
@@ -66,8 +68,8 @@ fn email_comes_from_mail_else_a_non_guest_upn() {
 fn display_name_falls_back_to_names_then_email() {
     let mut u = dir_user("a", "ada@contoso.com");
     u.display_name = None;
-    u.given_name = Some("Ada".into());
-    u.surname = Some("Lovelace".into());
+    u.profile.set(ProfileField::GivenName, Some("Ada".into()));
+    u.profile.set(ProfileField::Surname, Some("Lovelace".into()));
     let mut v = dir_user("b", "bo@contoso.com");
     v.display_name = None;
     let plan = plan_import(
@@ -82,7 +84,7 @@ fn display_name_falls_back_to_names_then_email() {
 #[test]
 fn linked_users_are_updated_field_by_field_including_renames() {
     let mut u = dir_user("a", "ada.king@contoso.com");
-    u.job_title = Some("Countess".into());
+    u.profile.set(ProfileField::JobTitle, Some("Countess".into()));
     let plan = plan_import(
         &directory(vec![u]),
         &local(vec![linked(1, "a", "ada@contoso.com")]),
@@ -104,7 +106,7 @@ fn linked_users_are_updated_field_by_field_including_renames() {
                 Some("ada@contoso.com".into()),
                 Some("ada.king@contoso.com".into())
             ),
-            (SyncField::JobTitle, None, Some("Countess".into())),
+            (SyncField::Profile(ProfileField::JobTitle), None, Some("Countess".into())),
             (
                 SyncField::UserPrincipalName,
                 Some("ada@contoso.com".into()),
@@ -148,7 +150,7 @@ fn users_gone_disabled_or_out_of_scope_are_deactivated_only_when_allowed() {
     let mut disabled = dir_user("b", "bo@contoso.com");
     disabled.account_enabled = Some(false);
     let mut scoped_out = dir_user("c", "cy@contoso.com");
-    scoped_out.department = None;
+    scoped_out.profile.set(ProfileField::Department, None);
     let mut dir = directory(vec![disabled, scoped_out, dir_user("d", "di@contoso.com")]);
     dir.group_user_ids = BTreeMap::from([("g1".to_owned(), vec!["d".to_owned()])]);
     let loc = local(vec![
@@ -220,7 +222,7 @@ fn a_user_disabled_in_azure_ad_is_a_deactivation_never_an_update() {
         .collect();
     for u in users.iter_mut().take(5) {
         u.account_enabled = Some(false);
-        u.job_title = Some("Left".into());
+        u.profile.set(ProfileField::JobTitle, Some("Left".into()));
     }
     let dir = directory(users);
     let mut opts = options(OverwriteBehavior::AddAndUpdate);
@@ -242,7 +244,7 @@ fn a_user_disabled_in_azure_ad_is_a_deactivation_never_an_update() {
     let d = &plan.deactivated[0];
     assert_eq!(d.reason, DeactivationReason::DisabledInDirectory);
     assert!(
-        d.changes.iter().any(|c| c.field == SyncField::JobTitle),
+        d.changes.iter().any(|c| c.field == SyncField::Profile(ProfileField::JobTitle)),
         "the directory's other changes come with it"
     );
     assert!(
@@ -260,7 +262,7 @@ fn blanking_or_rewriting_one_field_for_many_users_needs_the_override() {
         .map(|i| linked(i, &format!("u{i}"), &format!("u{i}@contoso.com")))
         .collect();
     for u in &mut users {
-        u.department = Some("Sales".into());
+        u.profile.set(ProfileField::Department, Some("Sales".into()));
     }
     let loc = local(users);
     let dir_with = |blank: i64, rename: i64| {
@@ -268,13 +270,16 @@ fn blanking_or_rewriting_one_field_for_many_users_needs_the_override() {
             (1..=n)
                 .map(|i| {
                     let mut u = dir_user(&format!("u{i}"), &format!("u{i}@contoso.com"));
-                    u.department = if i <= blank {
-                        None
-                    } else if i <= blank + rename {
-                        Some("Field sales".into())
-                    } else {
-                        Some("Sales".into())
-                    };
+                    u.profile.set(
+                        ProfileField::Department,
+                        if i <= blank {
+                            None
+                        } else if i <= blank + rename {
+                            Some("Field sales".into())
+                        } else {
+                            Some("Sales".into())
+                        },
+                    );
                     u
                 })
                 .collect(),
@@ -368,13 +373,173 @@ fn duplicate_emails_in_the_directory_skip_both_and_name_each_other() {
 }
 
 #[test]
-fn local_users_are_never_touched_and_their_emails_are_not_taken() {
+fn a_hand_made_user_with_the_same_email_is_adopted_as_a_link() {
+    let mut hand_made = local_only(1, "Ada@Contoso.com");
+    hand_made.profile.set(ProfileField::City, Some("Leeds".into()));
+    let loc = local(vec![hand_made.clone()]);
+    let mut ada = dir_user("a", "ada@contoso.com");
+    ada.profile.set(ProfileField::City, Some("London".into()));
+    let opts = options(OverwriteBehavior::AddAndUpdate);
+    let plan = plan_import(&directory(vec![ada]), &loc, &opts);
+    assert!(plan.added.is_empty() && plan.skipped.is_empty());
+    let [update] = plan.updated.as_slice() else {
+        panic!("one update: {plan:?}")
+    };
+    assert_eq!(update.local_id, 1);
+    assert_eq!(update.adopts_by.as_deref(), Some("Ada@Contoso.com"));
+    assert!(update.relinks());
+    let fields: Vec<SyncField> = update.changes.iter().map(|c| c.field).collect();
+    assert_eq!(
+        fields,
+        vec![
+            SyncField::AzureObjectId,
+            SyncField::DisplayName,
+            SyncField::Email,
+            SyncField::Profile(ProfileField::City),
+            SyncField::UserPrincipalName,
+        ],
+        "every field that changes, the link first"
+    );
+    let after = super::apply::apply_plan(&loc, &plan, 7);
+    let adopted = &after.users[0];
+    assert_eq!(adopted.id, 1, "the same platform user, not a new one");
+    assert_eq!(adopted.source, UserSource::AzureAd);
+    assert_eq!(adopted.azure_object_id.as_deref(), Some("a"));
+    assert_eq!(adopted.profile.get(ProfileField::City), Some("London"));
+    assert!(
+        plan_import(
+            &directory(vec![{
+                let mut a = dir_user("a", "ada@contoso.com");
+                a.profile.set(ProfileField::City, Some("London".into()));
+                a
+            }]),
+            &after,
+            &opts
+        )
+        .updated
+        .is_empty(),
+        "linked by object id from then on"
+    );
+}
+
+#[test]
+fn adoption_matches_aliases_other_mails_case_and_unicode_forms() {
+    let composed = "zo\u{eb}@contoso.com";
+    let decomposed = "ZOE\u{308}@contoso.com";
+    let cases: Vec<(&str, Box<dyn Fn(&mut DirectoryUser)>)> = vec![
+        ("an SMTP alias", Box::new(|u| u.proxy_addresses = vec!["SMTP:primary@contoso.com".into(), "smtp:Old.Name@Contoso.com".into()])),
+        ("another mail", Box::new(|u| u.other_mails = vec!["old.name@contoso.com".into()])),
+    ];
+    for (what, shape) in cases {
+        let mut u = dir_user("a", "primary@contoso.com");
+        shape(&mut u);
+        let plan = plan_import(
+            &directory(vec![u]),
+            &local(vec![local_only(1, "old.name@contoso.com")]),
+            &options(OverwriteBehavior::AddAndUpdate),
+        );
+        assert_eq!(plan.updated.len(), 1, "{what}: {plan:?}");
+        assert_eq!(plan.updated[0].adopts_by.as_deref(), Some("old.name@contoso.com"));
+        assert!(
+            plan.updated[0].changes.iter().any(|c| c.field == SyncField::Email
+                && c.new.as_deref() == Some("primary@contoso.com")),
+            "{what}: takes the directory's email"
+        );
+    }
+    // A SIP address is not an email.
+    let mut sip = dir_user("a", "primary@contoso.com");
+    sip.proxy_addresses = vec!["SIP:old.name@contoso.com".into()];
+    let plan = plan_import(
+        &directory(vec![sip]),
+        &local(vec![local_only(1, "old.name@contoso.com")]),
+        &options(OverwriteBehavior::AddAndUpdate),
+    );
+    assert!(plan.updated.is_empty() && plan.added.len() == 1);
+    // Upper case and another Unicode form of the same address.
+    let plan = plan_import(
+        &directory(vec![dir_user("a", decomposed)]),
+        &local(vec![local_only(1, composed)]),
+        &options(OverwriteBehavior::AddAndUpdate),
+    );
+    assert_eq!(plan.updated.len(), 1, "{plan:?}");
+}
+
+#[test]
+fn ambiguous_matches_link_nobody_and_name_both_sides() {
+    let opts = options(OverwriteBehavior::AddUpdateAndDeactivate);
+    // Two directory users answer to one platform user.
+    let mut alias = dir_user("b", "bo@contoso.com");
+    alias.other_mails = vec!["ada@contoso.com".into()];
+    let plan = plan_import(
+        &directory(vec![dir_user("a", "ada@contoso.com"), alias]),
+        &local(vec![local_only(1, "ada@contoso.com")]),
+        &opts,
+    );
+    assert!(plan.updated.is_empty() && plan.deactivated.is_empty(), "{plan:?}");
+    assert_eq!(
+        reasons(&plan),
+        vec![
+            (
+                "a".into(),
+                SkipReason::SamePlatformUserMatched {
+                    user: "Local 1 (ada@contoso.com)".into(),
+                    other: "User b (bo@contoso.com)".into()
+                }
+            ),
+            (
+                "b".into(),
+                SkipReason::SamePlatformUserMatched {
+                    user: "Local 1 (ada@contoso.com)".into(),
+                    other: "User a (ada@contoso.com)".into()
+                }
+            ),
+        ]
+    );
+    // One directory user answers to two platform users.
+    let mut both = dir_user("a", "ada@contoso.com");
+    both.proxy_addresses = vec!["smtp:countess@contoso.com".into()];
+    let plan = plan_import(
+        &directory(vec![both]),
+        &local(vec![
+            local_only(1, "ada@contoso.com"),
+            local_only(2, "countess@contoso.com"),
+        ]),
+        &opts,
+    );
+    assert!(plan.updated.is_empty() && plan.added.is_empty());
+    assert_eq!(
+        reasons(&plan),
+        vec![(
+            "a".into(),
+            SkipReason::MatchesSeveralUsers {
+                users: vec![
+                    "Local 1 (ada@contoso.com)".into(),
+                    "Local 2 (countess@contoso.com)".into()
+                ]
+            }
+        )]
+    );
+}
+
+#[test]
+fn local_users_nothing_matches_are_never_touched() {
     let loc = local(vec![local_only(1, "Ada@Contoso.com")]);
     let opts = options(OverwriteBehavior::AddUpdateAndDeactivate);
+    let plan = plan_import(&directory(vec![dir_user("b", "bo@contoso.com")]), &loc, &opts);
+    assert!(plan.updated.is_empty() && plan.deactivated.is_empty());
+    let plan = plan_import(&directory(vec![]), &loc, &opts);
+    assert!(
+        plan.deactivated.is_empty() && !plan.has_changes(),
+        "a local user is not deactivated for being absent from Azure AD"
+    );
+}
+
+#[test]
+fn adding_only_does_not_adopt() {
     let plan = plan_import(
         &directory(vec![dir_user("a", "ada@contoso.com")]),
-        &loc,
-        &opts,
+        &local(vec![local_only(1, "Ada@Contoso.com")]),
+        &options(OverwriteBehavior::AddOnly),
     );
     assert_eq!(
         reasons(&plan),
@@ -385,12 +550,66 @@ fn local_users_are_never_touched_and_their_emails_are_not_taken() {
             }
         )]
     );
-    assert!(plan.deactivated.is_empty() && plan.updated.is_empty());
-    let plan = plan_import(&directory(vec![]), &loc, &opts);
-    assert!(
-        plan.deactivated.is_empty(),
-        "a local user is not deactivated for being absent from Azure AD"
+}
+
+#[test]
+fn a_user_an_admin_deactivated_is_not_reactivated() {
+    let mut held = linked(1, "a", "ada@contoso.com");
+    held.status = UserStatus::Deactivated;
+    held.status_origin = StatusOrigin::Admin;
+    held.status_changed_at = Some(951_782_400_000);
+    let opts = options(OverwriteBehavior::AddUpdateAndDeactivate);
+    let plan = plan_import(
+        &directory(vec![dir_user("a", "ada@contoso.com")]),
+        &local(vec![held.clone()]),
+        &opts,
     );
+    assert!(plan.updated.is_empty());
+    assert_eq!(
+        reasons(&plan),
+        vec![("a".into(), SkipReason::DeactivatedByAdmin { at: 951_782_400_000 })]
+    );
+    assert!(
+        plan.skipped[0]
+            .reason
+            .to_string()
+            .starts_with("Deactivated by an admin on 2000-02-29;")
+    );
+    // Deactivated by a sync: the next sync reactivates them.
+    held.status_origin = StatusOrigin::AzureAd;
+    let plan = plan_import(
+        &directory(vec![dir_user("a", "ada@contoso.com")]),
+        &local(vec![held]),
+        &opts,
+    );
+    assert!(plan.updated[0].reactivates());
+}
+
+#[test]
+fn links_of_another_tenant_are_left_alone() {
+    let mut theirs = linked(1, "x", "ada@contoso.com");
+    theirs.tenant_id = Some("fabrikam-tenant".into());
+    let mut ours = linked(2, "b", "bo@contoso.com");
+    ours.tenant_id = Some("CONTOSO-TENANT".into());
+    let loc = local(vec![theirs, ours]);
+    let mut dir = directory(vec![dir_user("a", "ada2@contoso.com")]);
+    dir.tenant_id = Some("contoso-tenant".into());
+    let plan = plan_import(&dir, &loc, &options(OverwriteBehavior::AddUpdateAndDeactivate));
+    assert_eq!(
+        plan.deactivated.iter().map(|d| d.local_id).collect::<Vec<_>>(),
+        vec![2],
+        "only this tenant's users can be gone from it"
+    );
+    assert_eq!(
+        reasons(&plan),
+        vec![(
+            "x".into(),
+            SkipReason::OtherTenant {
+                tenant: "fabrikam-tenant".into()
+            }
+        )]
+    );
+    assert_eq!(plan.added[0].user.tenant_id.as_deref(), Some("contoso-tenant"));
 }
 
 #[test]
@@ -460,7 +679,7 @@ fn a_user_recreated_in_azure_ad_is_relinked_by_email_not_duplicated() {
 #[test]
 fn fields_past_their_limits_are_skipped_with_the_field_named() {
     let mut u = dir_user("a", "ada@contoso.com");
-    u.employee_id = Some("E".repeat(17));
+    u.profile.set(ProfileField::EmployeeId, Some("E".repeat(17)));
     let plan = plan_import(&directory(vec![u]), &local(vec![]), &SyncOptions::default());
     assert_eq!(
         reasons(&plan),

@@ -7,6 +7,7 @@ use super::options::SyncOptions;
 use super::plan::GroupPlan;
 use super::plan::{FieldChange, PlannedAdd, PlannedDeactivation, PlannedUpdate, SkippedUser};
 use super::progress::BucketCounts;
+use crate::domain::profile::ProfileField;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -73,6 +74,10 @@ pub struct PlanRow {
     pub job_title: Option<String>,
     /// Updated rows: each field, old -> new.
     pub changes: Vec<FieldChange>,
+    /// Updated rows that link a platform user made by hand: the address of
+    /// theirs that matched.
+    #[serde(default)]
+    pub adopts_by: Option<String>,
     /// Skipped and deactivated rows: why.
     pub reason: Option<String>,
     /// After an apply: done, conflict, failed or excluded, and why.
@@ -90,6 +95,7 @@ impl PlanRow {
             department: None,
             job_title: None,
             changes: Vec::new(),
+            adopts_by: None,
             reason: None,
             outcome: None,
             outcome_detail: None,
@@ -99,8 +105,8 @@ impl PlanRow {
     pub fn added(seq: i64, add: &PlannedAdd) -> Self {
         let u = &add.user;
         Self {
-            department: u.department.clone(),
-            job_title: u.job_title.clone(),
+            department: u.profile.get(ProfileField::Department).map(str::to_owned),
+            job_title: u.profile.get(ProfileField::JobTitle).map(str::to_owned),
             ..Self::new(seq, &u.display_name, &u.email)
         }
     }
@@ -108,9 +114,10 @@ impl PlanRow {
     pub fn updated(seq: i64, update: &PlannedUpdate) -> Self {
         let u = &update.user;
         Self {
-            department: u.department.clone(),
-            job_title: u.job_title.clone(),
+            department: u.profile.get(ProfileField::Department).map(str::to_owned),
+            job_title: u.profile.get(ProfileField::JobTitle).map(str::to_owned),
             changes: update.changes.clone(),
+            adopts_by: update.adopts_by.clone(),
             ..Self::new(seq, &u.display_name, &u.email)
         }
     }
