@@ -19,6 +19,7 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 use pages::{
+    groups::{GroupPage, GroupsPage},
     import::ImportUsersPage,
     not_found::NotFound,
     settings::SettingsPage,
@@ -73,6 +74,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users") view=UsersPage/>
                     <Route path=path!("/users/new") view=NewUserPage/>
                     <Route path=path!("/users/:id") view=EditUserPage/>
+                    <Route path=path!("/groups") view=GroupsPage/>
+                    <Route path=path!("/groups/:id") view=GroupPage/>
                     <Route path=path!("/import") view=ImportUsersPage/>
                     <Route path=path!("/settings") view=SettingsPage/>
                     <Route path=path!("/history") view=SyncHistoryPage/>

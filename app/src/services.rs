@@ -6,6 +6,7 @@ use crate::domain::admin::Admin;
 use crate::domain::connection::{
     ConnectionInput, ConnectionSettings, ConnectionTest, FieldProblem,
 };
+use crate::domain::group::GroupSummary;
 use crate::domain::paging::{Page, UserQuery};
 use crate::domain::settings::{GroupChoice, GroupSearch, SyncSettings};
 use crate::domain::sync::SyncOptions;
@@ -42,6 +43,22 @@ pub trait UserStore: Send + Sync {
     async fn create_local_user(&self, input: &ValidUserInput) -> Result<LocalUser, StoreError>;
     async fn update_user(&self, id: i64, input: &ValidUserInput) -> Result<LocalUser, StoreError>;
     async fn set_user_status(&self, id: i64, status: UserStatus) -> Result<LocalUser, StoreError>;
+}
+
+/// The groups imported from Azure AD, and who is in them.
+#[async_trait]
+pub trait GroupStore: Send + Sync {
+    /// One page of groups by name, `query.search` matching the name.
+    async fn list_groups(&self, query: &UserQuery) -> Result<Page<GroupSummary>, StoreError>;
+    async fn get_group(&self, id: i64) -> Result<GroupSummary, StoreError>;
+    /// One page of a group's members, by name, searched like the Users page.
+    async fn group_members(
+        &self,
+        id: i64,
+        query: &UserQuery,
+    ) -> Result<Page<LocalUser>, StoreError>;
+    /// Every group a user is in, by name.
+    async fn user_groups(&self, user_id: i64) -> Result<Vec<GroupSummary>, StoreError>;
 }
 
 /// Why a sign-in was refused.
@@ -131,6 +148,9 @@ pub trait SyncJobs: Send + Sync {
     ) -> Result<(), SyncFailure>;
     /// Gives up on a previewed or interrupted run.
     async fn discard(&self, run_id: i64, admin: &str) -> Result<(), SyncFailure>;
+    /// Previews reactivating the users run `run_id` deactivated, as a run
+    /// of its own; returns its id.
+    async fn preview_reactivation(&self, run_id: i64, admin: &str) -> Result<i64, SyncFailure>;
     async fn list_runs(&self, page: u32) -> Result<Page<RunSummary>, SyncFailure>;
     async fn run(&self, run_id: i64) -> Result<RunSummary, SyncFailure>;
 }
@@ -194,6 +214,7 @@ pub trait AzureConnection: Send + Sync {
 #[derive(Clone)]
 pub struct Services {
     pub users: Arc<dyn UserStore>,
+    pub groups: Arc<dyn GroupStore>,
     pub auth: Arc<dyn AdminAuth>,
     pub sync: Arc<dyn SyncJobs>,
     pub settings: Arc<dyn SettingsStore>,

@@ -48,8 +48,8 @@ async fn main() {
         let token = token["access_token"].as_str().unwrap().to_owned();
         let floor_start = Instant::now();
         let mut next = Some(endpoints.v1(&format!(
-            "users?$select={}&$top=999",
-            server::graph::USER_SELECT
+            "users?$select={}&$expand=manager($select=id)&$top=999",
+            *server::graph::USER_SELECT
         )));
         let mut bytes = 0usize;
         while let Some(url) = next.take() {

@@ -82,6 +82,7 @@ impl Application {
         );
         let services = Services {
             users: Arc::new(store.clone()),
+            groups: Arc::new(store.clone()),
             auth: Arc::new(AuthService::new(
                 store.clone(),
                 settings.throttle,

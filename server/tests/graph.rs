@@ -3,6 +3,7 @@
 //! not slept, so every retry assertion is exact and fast.
 
 use app::domain::directory::DirectoryUser;
+use app::domain::profile::ProfileField;
 use secrecy::SecretString;
 use server::graph::{
     Cloud, Credentials, Endpoints, FetchProgress, GraphClient, GraphError, RetryPolicy,
@@ -97,30 +98,86 @@ async fn short_and_empty_pages_are_followed_to_the_end() {
     let sim = start(generate(300, 0, 4)).await;
     sim.faults(Faults {
         max_page_size: Some(120),
-        empty_pages: 3,
+        // The first answers the count's own request (which still counts).
+        empty_pages: 4,
         ..Faults::default()
     });
     let (users, progress) = all_users(&sim.client()).await.unwrap();
     assert_eq!(users.len(), 300);
+    assert_eq!(progress[0].total, Some(300));
     assert_eq!(progress.len(), 6, "3 empty pages, then 120 + 120 + 60");
     assert_eq!(progress[2].items_so_far, 0);
     assert_eq!(progress[3].items_so_far, 120);
 }
 
 #[tokio::test]
-async fn maps_unicode_null_mail_and_empty_phones() {
-    let tenant = generate(400, 0, 5);
+async fn maps_every_property_the_manager_and_the_addresses_with_the_users() {
+    let mut tenant = generate(400, 0, 5);
+    tenant.users[7].business_phones = vec!["+353 1 555 0100".into(), "+353 1 555 0199".into()];
     let sim = start(tenant.clone()).await;
     let (users, _) = all_users(&sim.client()).await.unwrap();
+    let joined = |phones: &[String]| Some(phones.join("; ")).filter(|p| !p.is_empty());
     for (mapped, source) in users.iter().zip(&tenant.users) {
         assert_eq!(mapped.display_name, source.display_name);
         assert_eq!(mapped.mail, source.mail);
         assert_eq!(mapped.account_enabled, Some(source.account_enabled));
-        assert_eq!(mapped.business_phones, source.business_phones);
+        let profile = &mapped.profile;
+        assert_eq!(
+            profile.get(ProfileField::BusinessPhones).map(str::to_owned),
+            joined(&source.business_phones)
+        );
+        assert_eq!(
+            profile.get(ProfileField::CompanyName),
+            source.company_name.as_deref()
+        );
+        assert_eq!(
+            profile.get(ProfileField::EmployeeType),
+            source.employee_type.as_deref()
+        );
+        assert_eq!(profile.get(ProfileField::City), source.city.as_deref());
+        assert_eq!(
+            profile.get(ProfileField::Country),
+            source.country.as_deref()
+        );
+        assert_eq!(
+            profile.get(ProfileField::UsageLocation),
+            source.usage_location.as_deref()
+        );
+        assert_eq!(
+            profile.get(ProfileField::PreferredLanguage),
+            source.preferred_language.as_deref()
+        );
+        assert_eq!(
+            profile.get(ProfileField::EmployeeHireDate),
+            source.employee_hire_date.as_deref()
+        );
+        assert_eq!(
+            profile.get(ProfileField::Department),
+            source.department.as_deref()
+        );
+        assert_eq!(
+            mapped.manager_id, source.manager_id,
+            "manager of {}",
+            source.id
+        );
+        assert_eq!(mapped.proxy_addresses, source.proxy_addresses);
+        assert_eq!(mapped.other_mails, source.other_mails);
         assert_eq!(mapped.is_guest(), source.user_type == "Guest");
     }
+    assert_eq!(
+        users[7].profile.get(ProfileField::BusinessPhones),
+        Some("+353 1 555 0100; +353 1 555 0199"),
+        "every business phone"
+    );
+    assert!(users.iter().any(|u| u.manager_id.is_some()));
+    assert!(users.iter().any(|u| u.smtp_aliases().count() == 2));
+    assert!(users.iter().any(|u| !u.other_mails.is_empty()));
     assert!(users.iter().any(|u| u.mail.is_none()));
-    assert!(users.iter().any(|u| u.business_phones.is_empty()));
+    assert!(
+        users
+            .iter()
+            .any(|u| u.profile.get(ProfileField::BusinessPhones).is_none())
+    );
     assert!(users.iter().any(|u| {
         u.display_name
             .as_deref()

@@ -448,6 +448,112 @@ async fn members_carry_their_type_and_managers_404_when_absent() {
 }
 
 #[tokio::test]
+async fn managers_expand_with_the_users_and_addresses_are_selectable() {
+    let sim = start().await;
+    let token = sim.token().await;
+    let tenant = generate(250, 12, 21);
+    let (status, body) = sim
+        .get(
+            "/v1.0/users?$select=id,proxyAddresses,otherMails,city,usageLocation,employeeHireDate\
+             &$expand=manager($select=id,displayName)&$top=999",
+            Some(&token),
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let users = body["value"].as_array().unwrap();
+    assert_eq!(users.len(), 250);
+    for (json, user) in users.iter().zip(&tenant.users) {
+        match &user.manager_id {
+            Some(id) => {
+                let manager = tenant.users.iter().find(|u| &u.id == id).unwrap();
+                assert_eq!(json["manager"]["@odata.type"], "#microsoft.graph.user");
+                assert_eq!(json["manager"]["id"], *id);
+                assert_eq!(
+                    json["manager"]["displayName"],
+                    manager.display_name.clone().unwrap()
+                );
+            }
+            None => assert!(
+                json.get("manager").is_none(),
+                "no manager, no property: {json}"
+            ),
+        }
+        assert_eq!(
+            json["proxyAddresses"],
+            serde_json::json!(user.proxy_addresses)
+        );
+        assert_eq!(json["otherMails"], serde_json::json!(user.other_mails));
+        assert_eq!(
+            json["usageLocation"],
+            serde_json::json!(user.usage_location)
+        );
+    }
+    assert!(users.iter().any(|u| {
+        u["proxyAddresses"][1]
+            .as_str()
+            .is_some_and(|a| a.starts_with("smtp:"))
+    }));
+    assert!(
+        users
+            .iter()
+            .any(|u| !u["otherMails"].as_array().unwrap().is_empty())
+    );
+    assert!(users.iter().any(|u| {
+        u["employeeHireDate"]
+            .as_str()
+            .is_some_and(|d| d.ends_with("T00:00:00Z"))
+    }));
+
+    // `$expand` with no `$select` returns the manager's id.
+    let report = tenant
+        .users
+        .iter()
+        .find(|u| u.manager_id.is_some())
+        .unwrap();
+    let (status, body) = sim
+        .get(
+            &format!("/v1.0/users/{}?$expand=manager", report.id),
+            Some(&token),
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["manager"]["id"], report.manager_id.clone().unwrap());
+
+    // Not with advanced queries, and only the manager.
+    let (status, body) = sim
+        .get(
+            "/v1.0/users?$expand=manager&$count=true",
+            Some(&token),
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "Request_UnsupportedQuery");
+    let (status, _) = sim
+        .get("/v1.0/groups?$expand=members", Some(&token), false)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = sim
+        .get(
+            "/v1.0/users?$expand=manager($filter=x)",
+            Some(&token),
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = sim
+        .get("/v1.0/users?$select=hireDate", Some(&token), false)
+        .await;
+    assert_ne!(
+        status,
+        StatusCode::OK,
+        "hireDate (SharePoint) is not employeeHireDate"
+    );
+}
+
+#[tokio::test]
 async fn the_control_api_changes_the_tenant_and_faults() {
     let sim = start().await;
     let http = &sim.http;

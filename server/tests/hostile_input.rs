@@ -89,6 +89,19 @@ const FUNCTIONS: &[Function] = &[
         &[("run_id", RunId), ("override_threshold", Bool)],
     ),
     ("/api/discard_run", Form, &[("run_id", RunId)]),
+    ("/api/preview_reactivation", Form, &[("run_id", RunId)]),
+    (
+        "/api/list_groups",
+        Form,
+        &[("search", Text), ("page", Page)],
+    ),
+    ("/api/get_group", Form, &[("id", UserId)]),
+    (
+        "/api/list_group_members",
+        Form,
+        &[("id", UserId), ("search", Text), ("page", Page)],
+    ),
+    ("/api/user_groups", Form, &[("user_id", UserId)]),
     ("/api/list_runs", Form, &[("page", Page)]),
     ("/api/get_run", Form, &[("run_id", RunId)]),
     ("/api/list_users", Form, &[("search", Text), ("page", Page)]),
@@ -143,7 +156,7 @@ fn hostile(arg: Arg, runs: &Runs, user: i64) -> Vec<Value> {
         let mut input = json!({
             "display_name": "Mallory", "email": "mallory@example.com", "given_name": "",
             "surname": "", "job_title": "", "department": "", "office_location": "",
-            "business_phone": "", "mobile_phone": "", "employee_id": ""
+            "business_phones": "", "mobile_phone": "", "employee_id": ""
         });
         input[field] = value;
         input

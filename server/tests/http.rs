@@ -5,6 +5,7 @@ mod common;
 
 use app::api::AppError;
 use app::domain::paging::Page;
+use app::domain::profile::ProfileField;
 use app::domain::user::LocalUser;
 use app::domain::user_input::UserField;
 use common::app::{
@@ -247,7 +248,7 @@ async fn bad_user_input_is_explained_per_field_and_saves_nothing() {
     );
     assert!(
         error
-            .field_message(UserField::JobTitle)
+            .field_message(UserField::Profile(ProfileField::JobTitle))
             .unwrap()
             .contains("too long")
     );

@@ -3,8 +3,9 @@
 mod common;
 
 use app::domain::paging::UserQuery;
-use app::domain::user::{UserSource, UserStatus};
-use app::domain::user_input::{UserInput, ValidUserInput};
+use app::domain::profile::{PROFILE, ProfileField};
+use app::domain::user::{StatusOrigin, UserSource, UserStatus};
+use app::domain::user_input::{UserField, UserInput, ValidUserInput};
 use app::services::{AdminAuth, SignInError, StoreError, UserStore};
 use common::TestDb;
 use server::auth::{AuthService, SessionPolicy, ThrottlePolicy, hash_password};
@@ -13,13 +14,11 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 fn person(name: &str, email: &str) -> ValidUserInput {
-    UserInput {
-        display_name: name.into(),
-        email: email.into(),
-        ..UserInput::default()
-    }
-    .validate()
-    .expect("valid test input")
+    UserInput::default()
+        .with(UserField::DisplayName, name)
+        .with(UserField::Email, email)
+        .validate()
+        .expect("valid test input")
 }
 
 on_both_engines!(
@@ -161,29 +160,43 @@ async fn migrations_run_once_and_reopen_cleanly(db: &TestDb) {
 }
 
 async fn users_round_trip_every_field(db: &TestDb) {
-    let input = UserInput {
-        display_name: "Zoë O'Brien-Ławniczak".into(),
-        email: "Zoe.OBrien@Example.com".into(),
-        given_name: "Zoë".into(),
-        surname: "O'Brien-Ławniczak".into(),
-        job_title: "Head of Support".into(),
-        department: "カスタマーサポート".into(),
-        office_location: "Dublin 2".into(),
-        business_phone: "+353 1 555 0100".into(),
-        mobile_phone: "+353 87 555 0101".into(),
-        employee_id: "E-00042".into(),
+    let mut input = UserInput::default()
+        .with(UserField::DisplayName, "Zoë O'Brien-Ławniczak")
+        .with(UserField::Email, "Zoe.OBrien@Example.com");
+    // Every field of the profile table, each with a value of its own.
+    let value_of = |spec: &app::domain::profile::FieldSpec| match spec.field {
+        ProfileField::Department => "カスタマーサポート".to_owned(),
+        ProfileField::EmployeeHireDate => "2021-03-01".to_owned(),
+        ProfileField::UsageLocation => "IE".to_owned(),
+        ProfileField::PreferredLanguage => "ga-IE".to_owned(),
+        ProfileField::BusinessPhones => "+353 1 555 0100; +353 1 555 0199".to_owned(),
+        ProfileField::EmployeeId => "E-00042".to_owned(),
+        _ => format!("{} of Zoë", spec.label),
+    };
+    for spec in &PROFILE {
+        input.set(UserField::Profile(spec.field), value_of(spec));
     }
-    .validate()
-    .unwrap();
+    let input = input.validate().unwrap();
     let created = db.store.create_local_user(&input).await.unwrap();
     assert_eq!(
         created.email, "Zoe.OBrien@Example.com",
         "the email is kept as typed"
     );
     assert_eq!(created.display_name, "Zoë O'Brien-Ławniczak");
-    assert_eq!(created.department.as_deref(), Some("カスタマーサポート"));
-    assert_eq!(created.employee_id.as_deref(), Some("E-00042"));
+    for spec in &PROFILE {
+        assert_eq!(
+            created.profile.get(spec.field),
+            Some(value_of(spec).as_str()),
+            "{}",
+            spec.label
+        );
+    }
     assert_eq!(created.status, UserStatus::Active);
+    assert_eq!(
+        created.status_origin,
+        StatusOrigin::Admin,
+        "an admin made them active"
+    );
     assert_eq!(created.source, UserSource::Local);
     assert_eq!(created.azure_object_id, None);
     assert_eq!(created.last_synced_at, None);
@@ -269,13 +282,11 @@ async fn listing_pages_and_sorts_by_name(db: &TestDb) {
 }
 
 async fn search_matches_name_email_department_and_title(db: &TestDb) {
-    let mut ada = UserInput {
-        display_name: "Ada Lovelace".into(),
-        email: "ada@example.com".into(),
-        ..Default::default()
-    };
-    ada.department = "Engineering".into();
-    ada.job_title = "Analyst".into();
+    let ada = UserInput::default()
+        .with(UserField::DisplayName, "Ada Lovelace")
+        .with(UserField::Email, "ada@example.com")
+        .with(UserField::Profile(ProfileField::Department), "Engineering")
+        .with(UserField::Profile(ProfileField::JobTitle), "Analyst");
     db.store
         .create_local_user(&ada.validate().unwrap())
         .await
@@ -359,14 +370,20 @@ async fn updates_change_fields_and_guard_the_email(db: &TestDb) {
         .unwrap();
 
     let mut edit = UserInput::from_user(&ada);
-    edit.job_title = "Countess".into();
-    edit.email = "ADA@example.com".into();
+    edit.set(
+        UserField::Profile(ProfileField::JobTitle),
+        "Countess".into(),
+    );
+    edit.set(UserField::Email, "ADA@example.com".into());
     let updated = db
         .store
         .update_user(ada.id, &edit.validate().unwrap())
         .await
         .unwrap();
-    assert_eq!(updated.job_title.as_deref(), Some("Countess"));
+    assert_eq!(
+        updated.profile.get(ProfileField::JobTitle),
+        Some("Countess")
+    );
     assert_eq!(
         updated.email, "ADA@example.com",
         "changing only the case of one's own email is fine"
@@ -374,7 +391,7 @@ async fn updates_change_fields_and_guard_the_email(db: &TestDb) {
     assert!(updated.updated_at >= ada.updated_at);
     assert_eq!(updated.created_at, ada.created_at);
 
-    edit.email = "Grace@example.com".into();
+    edit.set(UserField::Email, "Grace@example.com".into());
     let clash = db
         .store
         .update_user(ada.id, &edit.validate().unwrap())

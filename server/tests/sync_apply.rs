@@ -3,11 +3,12 @@
 mod common;
 
 use app::domain::paging::UserQuery;
+use app::domain::profile::ProfileField;
 use app::domain::sync::progress::ProgressEvent;
 use app::domain::sync::view::{PlanBucket, RunState};
 use app::domain::sync::{OverwriteBehavior, SyncOptions};
 use app::domain::user::UserStatus;
-use app::domain::user_input::UserInput;
+use app::domain::user_input::{UserField, UserInput};
 use app::services::UserStore;
 use common::TestDb;
 use server::graph::GraphClient;
@@ -155,7 +156,7 @@ async fn a_local_edit_after_the_preview_is_a_conflict_not_overwritten(db: &TestD
     let victim = local
         .users
         .iter()
-        .find(|u| u.job_title.is_some())
+        .find(|u| u.profile.get(ProfileField::JobTitle).is_some())
         .unwrap()
         .clone();
     let azure_id = victim.azure_object_id.clone().unwrap();
@@ -181,7 +182,10 @@ async fn a_local_edit_after_the_preview_is_a_conflict_not_overwritten(db: &TestD
     );
 
     let mut edit = UserInput::from_user(&victim);
-    edit.job_title = "Edited by an admin".into();
+    edit.set(
+        UserField::Profile(ProfileField::JobTitle),
+        "Edited by an admin".into(),
+    );
     db.store
         .update_user(victim.id, &edit.validate().unwrap())
         .await
@@ -195,8 +199,8 @@ async fn a_local_edit_after_the_preview_is_a_conflict_not_overwritten(db: &TestD
             .get_user(victim.id)
             .await
             .unwrap()
-            .job_title
-            .as_deref(),
+            .profile
+            .get(ProfileField::JobTitle),
         Some("Edited by an admin")
     );
 }

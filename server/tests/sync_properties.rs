@@ -8,13 +8,14 @@
 mod common;
 
 use app::domain::directory::{DirectoryGroup, DirectoryUser, DirectoryUserType};
+use app::domain::profile::{Profile, ProfileField};
 use app::domain::sync::apply::apply_plan;
 use app::domain::sync::{
     DeactivationThreshold, DirectorySnapshot, ImportPlan, LocalState, OverwriteBehavior,
     SyncOptions, SyncedFields, plan_import,
 };
 use app::domain::user::{LocalUser, UserStatus};
-use app::domain::user_input::UserInput;
+use app::domain::user_input::{UserField, UserInput};
 use app::services::UserStore;
 use proptest::prelude::*;
 use server::store::{Store, now_millis};
@@ -46,16 +47,27 @@ fn directory(users: &[UserSpec], members: &[(usize, usize)]) -> DirectorySnapsho
             |&(id, email, guest, disabled, title, department)| DirectoryUser {
                 id: IDS[id].to_owned(),
                 display_name: Some(format!("User {}", IDS[id])),
-                given_name: None,
-                surname: None,
                 mail: Some(EMAILS[email].to_owned()),
                 user_principal_name: EMAILS[email].to_owned(),
-                job_title: title.map(|t| format!("Title {t}")),
-                department: department.map(|d| format!("Dept {d}")),
-                office_location: None,
-                mobile_phone: None,
-                business_phones: vec![],
-                employee_id: None,
+                profile: {
+                    let mut p = Profile::default();
+                    p.set(ProfileField::JobTitle, title.map(|t| format!("Title {t}")));
+                    p.set(
+                        ProfileField::Department,
+                        department.map(|d| format!("Dept {d}")),
+                    );
+                    // New columns through the real apply too.
+                    p.set(ProfileField::City, department.map(|d| format!("City {d}")));
+                    p.set(
+                        ProfileField::EmployeeHireDate,
+                        title.map(|t| format!("202{t}-01-31T00:00:00Z")),
+                    );
+                    p
+                },
+                proxy_addresses: vec![],
+                other_mails: vec![],
+                // A manager, who may or may not be imported.
+                manager_id: title.map(|t| IDS[(id + usize::from(t) + 1) % IDS.len()].to_owned()),
                 account_enabled: Some(!disabled),
                 user_type: Some(if guest {
                     DirectoryUserType::Guest
@@ -84,6 +96,7 @@ fn directory(users: &[UserSpec], members: &[(usize, usize)]) -> DirectorySnapsho
         users,
         groups,
         group_user_ids,
+        tenant_id: Some("tenant-1".into()),
     }
 }
 
@@ -249,11 +262,9 @@ proptest! {
         runtime.block_on(async {
             let db = common::sqlite().await;
             for (n, email) in local.iter().enumerate() {
-                let input = UserInput {
-                    display_name: format!("Local {n}"),
-                    email: EMAILS[*email].to_owned(),
-                    ..UserInput::default()
-                };
+                let input = UserInput::default()
+                    .with(UserField::DisplayName, &format!("Local {n}"))
+                    .with(UserField::Email, EMAILS[*email]);
                 // Two local users cannot share an address: the second is refused.
                 if let Ok(valid) = input.validate() {
                     let _ = db.store.create_local_user(&valid).await;

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod connection;
 pub mod error;
+pub mod groups;
 #[cfg(feature = "ssr")]
 pub mod guard;
 pub mod settings;

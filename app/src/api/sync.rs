@@ -122,6 +122,21 @@ pub async fn discard_run(run_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// "Reactivate the N users this run deactivated": previewed as a run of its
+/// own, which the admin then reviews and applies on Import Users.
+#[server(prefix = "/api", endpoint = "preview_reactivation")]
+pub async fn preview_reactivation(run_id: i64) -> Result<i64, AppError> {
+    use super::guard::{fail, require_admin, services};
+    let admin = require_admin()?;
+    let new_run = services()?
+        .sync
+        .preview_reactivation(run_id, &admin.email)
+        .await
+        .map_err(fail)?;
+    tracing::info!(admin = %admin.email, run_id, new_run, "reactivation previewed");
+    Ok(new_run)
+}
+
 #[server(prefix = "/api", endpoint = "list_runs")]
 pub async fn list_runs(page: u32) -> Result<Page<RunSummary>, AppError> {
     use super::guard::{fail, require_admin, services};

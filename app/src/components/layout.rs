@@ -71,6 +71,7 @@ fn Navigation() -> impl IntoView {
             <p class="nav-section" id="nav-user-management">"User Management"</p>
             <ul class="nav-list" aria-labelledby="nav-user-management">
                 {link("/users", "Users")}
+                {link("/groups", "Groups")}
                 {link("/import", "Import Users")}
             </ul>
             <ul class="nav-list">

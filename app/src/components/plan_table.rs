@@ -306,7 +306,15 @@ fn PlanRowView(
     let exclude_label = format!("Exclude {}", row.name);
     let detail = match bucket {
         PlanBucket::Updated => {
-            Some(view! { <td><ChangeList changes=row.changes.clone()/></td> }.into_any())
+            let link = row.adopts_by.clone().map(|address| {
+                view! {
+                    <p class="link-note">
+                        <span class="badge badge-link">"Link"</span>
+                        {format!(" Links the platform user {address}, made by hand, to this Azure AD user.")}
+                    </p>
+                }
+            });
+            Some(view! { <td>{link}<ChangeList changes=row.changes.clone()/></td> }.into_any())
         }
         PlanBucket::Deactivated | PlanBucket::Skipped => {
             Some(view! { <td>{row.reason.clone().unwrap_or_else(dash)}</td> }.into_any())

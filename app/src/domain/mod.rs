@@ -6,6 +6,7 @@ pub mod connection;
 pub mod directory;
 pub mod email;
 pub mod format;
+pub mod group;
 pub mod paging;
 pub mod profile;
 pub mod settings;

@@ -216,10 +216,7 @@ impl Profile {
 
     /// Sets a field; an empty value (after trimming) clears it.
     pub fn set(&mut self, field: ProfileField, value: Option<String>) {
-        match value
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-        {
+        match value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
             Some(v) => self.0.insert(field, v),
             None => self.0.remove(&field),
         };
@@ -297,9 +294,7 @@ mod tests {
             assert_eq!(ProfileField::from_key(spec.key), Some(spec.field));
             assert_eq!(ProfileField::from_name(spec.name), Some(spec.field));
             assert!(
-                spec.key
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '_'),
+                spec.key.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
                 "{} is used as a column name",
                 spec.key
             );

@@ -265,7 +265,10 @@ mod tests {
     #[test]
     fn control_characters_are_refused() {
         let mut input = valid();
-        input.set(UserField::Profile(ProfileField::JobTitle), "Lead\u{0007}".into());
+        input.set(
+            UserField::Profile(ProfileField::JobTitle),
+            "Lead\u{0007}".into(),
+        );
         assert_eq!(
             fields(&input.validate().unwrap_err()),
             vec![UserField::Profile(ProfileField::JobTitle)]
@@ -280,7 +283,10 @@ mod tests {
         assert_eq!(fields(&errors), vec![hire]);
         assert_eq!(errors[0].message, "Hire date: not a date like 2024-01-31.");
         let ok = valid().with(hire, "2024-02-29").validate().unwrap();
-        assert_eq!(ok.profile.get(ProfileField::EmployeeHireDate), Some("2024-02-29"));
+        assert_eq!(
+            ok.profile.get(ProfileField::EmployeeHireDate),
+            Some("2024-02-29")
+        );
     }
 
     #[test]

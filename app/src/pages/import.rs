@@ -404,16 +404,29 @@ fn PreviewBody(
             <div class="preview-header">
                 <div>
                     <h2 id="preview-title" class="card-title">"Preview"</h2>
-                    <p class="muted small">
-                        {format!(
-                            "Read {} directory users at {}, started by {}. {} unchanged.",
-                            format_count(run.directory_users.unwrap_or(0)),
-                            format_timestamp(run.created_at),
-                            run.started_by,
-                            format_count(run.unchanged)
-                        )}
-                    </p>
-                    <p class="muted small">{options_text}</p>
+                    {match run.undoes_run {
+                        Some(of) => view! {
+                            <p class="muted small">
+                                {format!(
+                                    "Reactivates the users run #{of} deactivated, prepared at {} by {}. Nothing was read from Azure AD.",
+                                    format_timestamp(run.created_at),
+                                    run.started_by,
+                                )}
+                            </p>
+                        }.into_any(),
+                        None => view! {
+                            <p class="muted small">
+                                {format!(
+                                    "Read {} directory users at {}, started by {}. {} unchanged.",
+                                    format_count(run.directory_users.unwrap_or(0)),
+                                    format_timestamp(run.created_at),
+                                    run.started_by,
+                                    format_count(run.unchanged)
+                                )}
+                            </p>
+                            <p class="muted small">{options_text}</p>
+                        }.into_any(),
+                    }}
                 </div>
                 <div class="row">
                     <a class="button" href=format!("/api/sync/runs/{run_id}/csv") download>"Download CSV"</a>

@@ -1,5 +1,6 @@
 //! One file per page.
 
+pub mod groups;
 pub mod import;
 pub mod not_found;
 pub mod settings;

@@ -1,7 +1,7 @@
 //! Sync history: every run (who, when, what, how long, how it ended), and
 //! each run's per-user changes with their outcomes and a CSV download.
 
-use crate::api::sync::{get_run, list_runs};
+use crate::api::sync::{PreviewReactivation, get_run, list_runs};
 use crate::components::badge::RunStateBadge;
 use crate::components::pager::LinkPager;
 use crate::components::plan_table::PlanTabs;
@@ -11,7 +11,7 @@ use crate::domain::paging::Page;
 use crate::domain::sync::view::{PlanBucket, RunState, RunSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 /// "12.3 s", "4 min 5 s".
 pub fn format_duration(ms: u64) -> String {
@@ -172,6 +172,12 @@ fn RunDetails(run: RunSummary) -> impl IntoView {
     if let Some(n) = run.directory_users {
         facts.push(("Directory users read", format_count(n)));
     }
+    if let Some(tenant) = &run.tenant_id {
+        facts.push(("Azure AD tenant", tenant.clone()));
+    }
+    if let Some(of) = run.undoes_run {
+        facts.push(("Undoes", format!("the deactivations of run #{of}")));
+    }
     facts.push(("Unchanged", format_count(run.unchanged)));
     if let Some(by) = &run.override_by {
         facts.push(("Safety threshold overridden by", by.clone()));
@@ -196,6 +202,7 @@ fn RunDetails(run: RunSummary) -> impl IntoView {
             })}
         </div>
         {run.error.clone().map(|e| view! { <p class="banner banner-error" role="alert">{e}</p> })}
+        <UndoDeactivations run=run.clone()/>
         <section class="card">
             <dl class="facts">{facts}</dl>
             {run.results.map(|r| view! { <h2 class="card-title">"Results"</h2><CountList counts=r results=true/> })}
@@ -207,6 +214,46 @@ fn RunDetails(run: RunSummary) -> impl IntoView {
             </section>
         })}
     }
+}
+
+/// "Reactivate the N users this run deactivated": previewed as a run of its
+/// own, reviewed and confirmed on Import Users like any other.
+#[component]
+fn UndoDeactivations(run: RunSummary) -> impl IntoView {
+    let deactivated = run.results.map_or(0, |r| r.deactivated);
+    let offered = run.state == RunState::Applied && run.undoes_run.is_none() && deactivated > 0;
+    let undo = ServerAction::<PreviewReactivation>::new();
+    let navigate = use_navigate();
+    Effect::new(move || {
+        if let Some(Ok(_)) = undo.value().get() {
+            navigate("/import", Default::default());
+        }
+    });
+    let run_id = run.id;
+    let label = format!(
+        "Reactivate the {} this run deactivated",
+        if deactivated == 1 {
+            "1 user".to_owned()
+        } else {
+            format!("{} users", format_count(deactivated))
+        }
+    );
+    offered.then(|| view! {
+        <section class="card undo">
+            <p>"Deactivated by mistake? Preview reactivating them: you review the list on Import Users and confirm it like any import."</p>
+            <button
+                type="button"
+                class="button"
+                disabled=move || undo.pending().get()
+                on:click=move |_| { undo.dispatch(PreviewReactivation { run_id }); }
+            >
+                {label}
+            </button>
+            {move || undo.value().get().and_then(|r| r.err()).map(|e| view! {
+                <p class="banner banner-error" role="alert">{e.to_string()}</p>
+            })}
+        </section>
+    })
 }
 
 #[cfg(test)]

@@ -2,12 +2,15 @@
 //! the server, each problem shown at its field.
 
 use crate::api::AppError;
+use crate::api::groups::user_groups;
 use crate::api::users::{CreateUser, UpdateUser, get_user};
 use crate::components::badge::{SourceBadge, StatusBadge};
 use crate::components::text_field::TextField;
 use crate::components::toast::Toast;
-use crate::domain::user::{LocalUser, UserSource};
+use crate::domain::format::format_date;
+use crate::domain::user::{LocalUser, StatusOrigin, UserSource, UserStatus};
 use crate::domain::user_input::{UserField, UserInput};
+use crate::pages::users::ManagerCell;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -88,6 +91,7 @@ fn EditUser(user: LocalUser) -> impl IntoView {
                 "This user comes from Azure AD. A later sync will not overwrite your edit silently: it reports the row as a conflict."
             </p>
         })}
+        <UserFacts user=user.clone()/>
         <UserForm
             initial=UserInput::from_user(&user)
             on_submit=on_submit
@@ -95,6 +99,61 @@ fn EditUser(user: LocalUser) -> impl IntoView {
             pending=update.pending()
             submit_label="Save changes"
         />
+    }
+}
+
+/// What the form does not edit: the manager, who set the status, the link
+/// to Azure AD, and the user's groups.
+#[component]
+fn UserFacts(user: LocalUser) -> impl IntoView {
+    let id = user.id;
+    let groups = Resource::new(move || id, user_groups);
+    let status = match (user.status, user.status_origin) {
+        (UserStatus::Deactivated, StatusOrigin::Admin) => format!(
+            "Deactivated by an admin on {}; a sync does not reactivate them",
+            user.status_changed_at.map(format_date).unwrap_or_default()
+        ),
+        (UserStatus::Active, StatusOrigin::Admin) => "Active, set by an admin".to_owned(),
+        (status, StatusOrigin::AzureAd) => format!("{status}, as Azure AD says"),
+    };
+    let link = match (&user.azure_object_id, &user.tenant_id) {
+        (Some(object), Some(tenant)) => format!("Object {object} in tenant {tenant}"),
+        (Some(object), None) => format!("Object {object}"),
+        (None, _) => "Not linked: made on the platform".to_owned(),
+    };
+    let group_list = move || {
+        Suspend::new(async move {
+            match groups.await {
+                Ok(list) if list.is_empty() => {
+                    view! { <span class="muted">"None"</span> }.into_any()
+                }
+                Ok(list) => {
+                    let items = list
+                        .into_iter()
+                        .map(
+                            |g| view! { <li><a href=format!("/groups/{}", g.id)>{g.name}</a></li> },
+                        )
+                        .collect_view();
+                    view! { <ul class="inline-list">{items}</ul> }.into_any()
+                }
+                Err(e) => view! { <span role="alert">{e.to_string()}</span> }.into_any(),
+            }
+        })
+    };
+    view! {
+        <section class="card user-facts" aria-labelledby="user-facts">
+            <h2 id="user-facts">"Directory"</h2>
+            <dl>
+                <dt>"Manager"</dt>
+                <dd><ManagerCell manager=user.manager.clone() azure_id=user.manager_azure_id.clone()/></dd>
+                <dt>"Status"</dt>
+                <dd>{status}</dd>
+                <dt>"Azure AD"</dt>
+                <dd>{link}</dd>
+                <dt>"Groups"</dt>
+                <dd><Transition fallback=|| view! { <span class="loading">"Loading…"</span> }>{group_list}</Transition></dd>
+            </dl>
+        </section>
     }
 }
 

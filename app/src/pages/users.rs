@@ -5,8 +5,8 @@ use crate::components::badge::{SourceBadge, StatusBadge};
 use crate::components::pager::LinkPager;
 use crate::components::toast::Toast;
 use crate::domain::format::{format_count, format_date, format_timestamp};
-use crate::domain::profile::ProfileField;
 use crate::domain::paging::Page;
+use crate::domain::profile::ProfileField;
 use crate::domain::user::{LocalUser, ManagerLink, UserStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,7 +15,12 @@ use leptos_router::hooks::use_query_map;
 
 /// A link to another page of the same search.
 fn page_href(search: &str, page: u32) -> String {
-    let mut href = format!("/users?page={page}");
+    paged_href("/users", search, page)
+}
+
+/// `path` at another page of the same search.
+pub fn paged_href(path: &str, search: &str, page: u32) -> String {
+    let mut href = format!("{path}?page={page}");
     if !search.is_empty() {
         href.push_str("&q=");
         href.push_str(&encode_query_value(search));
@@ -142,7 +147,7 @@ fn UserTable(
 
     view! {
         <div class="table-wrap">
-            <table class="data-table">
+            <table class="data-table users-table">
                 <caption class="visually-hidden">"Users"</caption>
                 <thead>
                     <tr>
@@ -170,7 +175,9 @@ fn UserTable(
 #[component]
 pub fn ManagerCell(manager: Option<ManagerLink>, azure_id: Option<String>) -> impl IntoView {
     match (manager, azure_id) {
-        (Some(m), _) => view! { <a href=format!("/users/{}", m.user_id)>{m.display_name}</a> }.into_any(),
+        (Some(m), _) => {
+            view! { <a href=format!("/users/{}", m.user_id)>{m.display_name}</a> }.into_any()
+        }
         (None, Some(id)) => view! {
             <span class="muted" title=format!("Azure AD object {id}")>"Not imported"</span>
         }
@@ -192,7 +199,7 @@ fn UserRow(user: LocalUser, set_status: ServerAction<SetUserStatus>) -> impl Int
     view! {
         <tr>
             <th scope="row"><a href=format!("/users/{id}")>{user.display_name.clone()}</a></th>
-            <td>{user.email}</td>
+            <td class="email">{user.email}</td>
             <td>{user.profile.get(ProfileField::Department).map(str::to_owned).unwrap_or_else(dash)}</td>
             <td>{user.profile.get(ProfileField::JobTitle).map(str::to_owned).unwrap_or_else(dash)}</td>
             <td><ManagerCell manager=user.manager.clone() azure_id=user.manager_azure_id.clone()/></td>

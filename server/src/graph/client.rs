@@ -6,8 +6,8 @@ use super::cloud::Endpoints;
 use super::credentials::Credentials;
 use super::error::{GraphError, PagingFault, SignInFailure};
 use super::model::{
-    GROUP_SELECT, GraphErrorJson, GroupJson, MAX_PAGE_SIZE, MemberJson, PageJson, TokenErrorJson,
-    TokenJson, USER_SELECT, UserJson,
+    GROUP_SELECT, GraphErrorJson, GroupJson, MANAGER_EXPAND, MAX_PAGE_SIZE, MemberJson, PageJson,
+    TokenErrorJson, TokenJson, USER_SELECT, UserJson,
 };
 use super::permissions::{PermissionReport, inspect_token};
 use super::retry::{RetryPolicy, Sleeper, jitter, parse_retry_after, tokio_sleeper};
@@ -121,6 +121,16 @@ impl GraphClient {
         inspect_token(token.expose_secret()).ok_or_else(|| GraphError::Malformed {
             detail: "the access token is not a JWT".into(),
         })
+    }
+
+    /// The id of the tenant the app signs in to: the token's `tid` (a
+    /// GUID, whichever of the tenant's names the connection was given),
+    /// else the configured tenant, lower-cased.
+    pub async fn directory_tenant(&self) -> Result<String, GraphError> {
+        let token = self.token(false).await?;
+        Ok(inspect_token(token.expose_secret())
+            .and_then(|claims| claims.tenant_id)
+            .unwrap_or_else(|| self.credentials.tenant_id.to_lowercase()))
     }
 
     async fn token(&self, force_refresh: bool) -> Result<SecretString, GraphError> {
@@ -338,6 +348,7 @@ impl GraphClient {
         first_url: String,
         permission: &'static str,
         count_total: bool,
+        known_total: Option<u64>,
         map: impl Fn(J) -> Result<T, String>,
         mut on_page: impl FnMut(Vec<T>, FetchProgress),
     ) -> Result<FetchProgress, GraphError>
@@ -354,7 +365,7 @@ impl GraphClient {
         while let Some(url) = next.take() {
             let page: PageJson<J> = self.get_json(&url, permission, count_total).await?;
             if progress.pages == 0 {
-                progress.total = page.count;
+                progress.total = page.count.or(known_total);
             }
             let items = page
                 .value
@@ -386,16 +397,22 @@ impl GraphClient {
         count_total: bool,
         on_page: impl FnMut(Vec<DirectoryUser>, FetchProgress),
     ) -> Result<FetchProgress, GraphError> {
-        let mut url = self
-            .endpoints
-            .v1(&format!("users?$select={USER_SELECT}&$top={MAX_PAGE_SIZE}"));
-        if count_total {
-            url.push_str("&$count=true");
-        }
+        // `$expand` cannot be part of an advanced query, so the total comes
+        // from a request of its own, just before the read.
+        let total = if count_total {
+            self.count_users().await?
+        } else {
+            None
+        };
+        let url = self.endpoints.v1(&format!(
+            "users?$select={}&$expand={MANAGER_EXPAND}&$top={MAX_PAGE_SIZE}",
+            *USER_SELECT
+        ));
         self.for_each_page(
             url,
             "User.Read.All",
-            count_total,
+            false,
+            total,
             UserJson::into_domain,
             on_page,
         )
@@ -420,6 +437,7 @@ impl GraphClient {
             url,
             "Group.Read.All",
             count_total,
+            None,
             GroupJson::into_domain,
             on_page,
         )
@@ -472,6 +490,7 @@ impl GraphClient {
             url,
             "Group.Read.All",
             false,
+            None,
             MemberJson::into_domain,
             |members: Vec<GroupMember>, _| {
                 ids.extend(

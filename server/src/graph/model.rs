@@ -5,12 +5,30 @@
 use app::domain::directory::{
     DirectoryGroup, DirectoryUser, DirectoryUserType, GroupMember, MemberKind,
 };
+use app::domain::profile::{LIST_SEPARATOR, PROFILE, Profile, ValueKind};
 use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::sync::LazyLock;
 
-/// Every user property the product maps. `accountEnabled`, `department`,
-/// `employeeId` and `userType` are only returned when selected.
-pub const USER_SELECT: &str = "id,displayName,givenName,surname,mail,userPrincipalName,jobTitle,department,\
-officeLocation,mobilePhone,businessPhones,employeeId,accountEnabled,userType";
+/// Every user property the product maps: the fixed ones and each profile
+/// field's (most are only returned when selected).
+pub static USER_SELECT: LazyLock<String> = LazyLock::new(|| {
+    let mut properties = vec![
+        "id",
+        "displayName",
+        "mail",
+        "userPrincipalName",
+        "accountEnabled",
+        "userType",
+        "proxyAddresses",
+        "otherMails",
+    ];
+    properties.extend(PROFILE.iter().map(|s| s.graph));
+    properties.join(",")
+});
+/// Each user's manager, with the users themselves: one request per page,
+/// not one per user (graph-api.md §4).
+pub const MANAGER_EXPAND: &str = "manager($select=id)";
 pub const GROUP_SELECT: &str = "id,displayName,description,mail";
 /// The largest page Graph serves for users and groups.
 pub const MAX_PAGE_SIZE: u32 = 999;
@@ -30,18 +48,24 @@ pub struct PageJson<T> {
 pub struct UserJson {
     id: Option<String>,
     display_name: Option<String>,
-    given_name: Option<String>,
-    surname: Option<String>,
     mail: Option<String>,
     user_principal_name: Option<String>,
-    job_title: Option<String>,
-    department: Option<String>,
-    office_location: Option<String>,
-    mobile_phone: Option<String>,
-    business_phones: Option<Vec<Option<String>>>,
-    employee_id: Option<String>,
     account_enabled: Option<bool>,
     user_type: Option<String>,
+    proxy_addresses: Option<Vec<Option<String>>>,
+    other_mails: Option<Vec<Option<String>>>,
+    /// `$expand=manager($select=id)`: absent or null without one.
+    manager: Option<ManagerJson>,
+    /// The profile properties, read through the profile table.
+    #[serde(flatten)]
+    rest: Map<String, Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ManagerJson {
+    #[serde(rename = "@odata.type")]
+    odata_type: Option<String>,
+    id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,6 +108,18 @@ pub struct TokenErrorJson {
     pub error_codes: Vec<u64>,
 }
 
+/// What a JSON value is, for a message.
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// Empty strings mean "not set" as much as null does.
 fn clean(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
@@ -99,24 +135,71 @@ impl UserJson {
             Some(t) if t.eq_ignore_ascii_case("guest") => Some(DirectoryUserType::Guest),
             _ => None,
         };
+        let mut profile = Profile::default();
+        for spec in PROFILE {
+            let value = match (spec.kind, self.rest.get(spec.graph)) {
+                (_, None | Some(Value::Null)) => None,
+                (ValueKind::Text | ValueKind::Date, Some(Value::String(s))) => {
+                    clean(Some(s.clone()))
+                }
+                (ValueKind::List, Some(Value::Array(items))) => {
+                    let texts = items
+                        .iter()
+                        .map(|item| match item {
+                            Value::String(s) => Ok(clean(Some(s.clone()))),
+                            Value::Null => Ok(None),
+                            _ => Err(()),
+                        })
+                        .collect::<Result<Vec<_>, ()>>()
+                        .map_err(|()| {
+                            format!("user {id}: {} holds something other than text", spec.graph)
+                        })?;
+                    Some(
+                        texts
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join(LIST_SEPARATOR),
+                    )
+                }
+                (_, Some(other)) => {
+                    return Err(format!(
+                        "user {id}: {} is {}, not {}",
+                        spec.graph,
+                        json_kind(other),
+                        if spec.kind == ValueKind::List {
+                            "a list"
+                        } else {
+                            "text"
+                        }
+                    ));
+                }
+            };
+            profile.set(spec.field, value);
+        }
+        let texts = |list: Option<Vec<Option<String>>>| -> Vec<String> {
+            list.unwrap_or_default()
+                .into_iter()
+                .filter_map(clean)
+                .collect()
+        };
+        let manager_id = self
+            .manager
+            .filter(|m| {
+                m.odata_type
+                    .as_deref()
+                    .is_none_or(|t| MemberKind::from_odata_type(t) == MemberKind::User)
+            })
+            .and_then(|m| clean(m.id));
         Ok(DirectoryUser {
             id,
             display_name: clean(self.display_name),
-            given_name: clean(self.given_name),
-            surname: clean(self.surname),
             mail: clean(self.mail),
             user_principal_name,
-            job_title: clean(self.job_title),
-            department: clean(self.department),
-            office_location: clean(self.office_location),
-            mobile_phone: clean(self.mobile_phone),
-            business_phones: self
-                .business_phones
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(clean)
-                .collect(),
-            employee_id: clean(self.employee_id),
+            profile,
+            proxy_addresses: texts(self.proxy_addresses),
+            other_mails: texts(self.other_mails),
+            manager_id,
             account_enabled: self.account_enabled,
             user_type,
         })
@@ -148,6 +231,7 @@ impl MemberJson {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::domain::profile::ProfileField;
 
     fn user(json: serde_json::Value) -> Result<DirectoryUser, String> {
         serde_json::from_value::<UserJson>(json)
@@ -164,14 +248,86 @@ mod tests {
             "jobTitle": "Lead", "department": "サポート", "officeLocation": "Dublin",
             "mobilePhone": "+353 87 555 0101", "businessPhones": ["+353 1 555 0100"],
             "employeeId": "E42", "accountEnabled": false, "userType": "Member",
-            "preferredLanguage": "en-IE", "someFutureProperty": {"nested": true}
+            "preferredLanguage": "en-IE", "someFutureProperty": {"nested": true},
+            "companyName": "Contoso Ltd", "employeeType": "Contractor", "city": "Dublin",
+            "country": "Ireland", "usageLocation": "IE", "employeeHireDate": "2021-03-01T00:00:00Z",
+            "proxyAddresses": ["SMTP:zoe@contoso.com", "smtp:zoe.obrien@contoso.ie", "SIP:zoe@contoso.com"],
+            "otherMails": ["zoe@gmail.com", null],
+            "manager": {"@odata.type": "#microsoft.graph.user", "id": "m-1"}
         }))
         .unwrap();
         assert_eq!(u.display_name.as_deref(), Some("Zoë O'Brien"));
-        assert_eq!(u.department.as_deref(), Some("サポート"));
-        assert_eq!(u.business_phones, vec!["+353 1 555 0100"]);
+        assert_eq!(u.profile.get(ProfileField::Department), Some("サポート"));
+        assert_eq!(
+            u.profile.get(ProfileField::BusinessPhones),
+            Some("+353 1 555 0100")
+        );
+        assert_eq!(
+            u.profile.get(ProfileField::CompanyName),
+            Some("Contoso Ltd")
+        );
+        assert_eq!(
+            u.profile.get(ProfileField::EmployeeType),
+            Some("Contractor")
+        );
+        assert_eq!(u.profile.get(ProfileField::City), Some("Dublin"));
+        assert_eq!(u.profile.get(ProfileField::Country), Some("Ireland"));
+        assert_eq!(u.profile.get(ProfileField::UsageLocation), Some("IE"));
+        assert_eq!(
+            u.profile.get(ProfileField::PreferredLanguage),
+            Some("en-IE")
+        );
+        assert_eq!(
+            u.profile.get(ProfileField::EmployeeHireDate),
+            Some("2021-03-01T00:00:00Z"),
+            "as Graph sent it: the mapping makes it a day"
+        );
+        assert_eq!(
+            u.smtp_aliases().collect::<Vec<_>>(),
+            ["zoe@contoso.com", "zoe.obrien@contoso.ie"]
+        );
+        assert_eq!(u.other_mails, vec!["zoe@gmail.com"]);
+        assert_eq!(u.manager_id.as_deref(), Some("m-1"));
         assert_eq!(u.account_enabled, Some(false));
         assert_eq!(u.user_type, Some(DirectoryUserType::Member));
+    }
+
+    #[test]
+    fn every_business_phone_is_kept_and_a_contact_manager_is_not_a_user() {
+        let u = user(serde_json::json!({
+            "id": "1", "userPrincipalName": "a@b.c",
+            "businessPhones": ["+1 555 0100", " ", "+1 555 0101"],
+            "manager": {"@odata.type": "#microsoft.graph.orgContact", "id": "c-1"}
+        }))
+        .unwrap();
+        assert_eq!(
+            u.profile.get(ProfileField::BusinessPhones),
+            Some("+1 555 0100; +1 555 0101")
+        );
+        assert_eq!(u.manager_id, None);
+    }
+
+    #[test]
+    fn a_property_of_the_wrong_type_is_refused_by_name() {
+        assert_eq!(
+            user(serde_json::json!({"id": "1", "userPrincipalName": "a@b.c", "city": 5}))
+                .unwrap_err(),
+            "user 1: city is a number, not text"
+        );
+        assert_eq!(
+            user(
+                serde_json::json!({"id": "1", "userPrincipalName": "a@b.c", "businessPhones": "+1"})
+            )
+            .unwrap_err(),
+            "user 1: businessPhones is text, not a list"
+        );
+        assert_eq!(
+            user(
+                serde_json::json!({"id": "1", "userPrincipalName": "a@b.c", "businessPhones": [1]})
+            )
+            .unwrap_err(),
+            "user 1: businessPhones holds something other than text"
+        );
     }
 
     #[test]
@@ -182,7 +338,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(u.mail, None);
-        assert!(u.business_phones.is_empty());
+        assert_eq!(u.profile, Profile::default());
         assert_eq!(u.display_name, None);
         assert_eq!(u.account_enabled, None);
         assert!(u.is_guest());

@@ -151,6 +151,18 @@ pub(super) fn read_request(
     properties_of: Option<(&[&str], &[&str], &str)>,
 ) -> Result<Request, ODataError> {
     let query = CollectionQuery::parse(&params(raw), advanced(headers))?;
+    if let Some(expand) = &query.expand
+        && !(matches!(collection, "users" | "user") && expand.relation == "manager")
+    {
+        return Err(ODataError {
+            status: 400,
+            code: "Request_UnsupportedQuery",
+            message: format!(
+                "The emulator does not implement $expand={} on {collection}.",
+                expand.relation
+            ),
+        });
+    }
     let offset = match query.skip_token.as_deref() {
         Some(token) => state.page_tokens.decode(collection, token)?,
         None => 0,

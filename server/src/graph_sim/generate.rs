@@ -237,6 +237,21 @@ pub fn registration(seed: u64) -> AppRegistration {
     }
 }
 
+/// An office's country or region and its two-letter code.
+fn country_of(office: &str) -> Option<(&'static str, &'static str)> {
+    Some(match office {
+        "Dublin" => ("Ireland", "IE"),
+        "Berlin" => ("Germany", "DE"),
+        "London" => ("United Kingdom", "GB"),
+        "New York" => ("United States", "US"),
+        "São Paulo" => ("Brazil", "BR"),
+        "Tokyo" => ("Japan", "JP"),
+        "Singapore" => ("Singapore", "SG"),
+        "Kraków" => ("Poland", "PL"),
+        _ => return None,
+    })
+}
+
 /// `users` people and `groups` groups, from `seed`.
 pub fn generate(users: usize, groups: usize, seed: u64) -> Tenant {
     let mut rng = Rng::new(seed);
@@ -292,7 +307,20 @@ pub fn generate(users: usize, groups: usize, seed: u64) -> Tenant {
         } else {
             rng.pick(dept.titles)
         };
-        let user = SimUser {
+        let office = (!guest).then(|| rng.pick(OFFICES).to_string());
+        // Derived without drawing from `rng`, so that tenants generated
+        // from a seed before these properties existed stay the same.
+        let place = office.as_deref().and_then(country_of);
+        let proxy_addresses = match (&mail, guest) {
+            (Some(mail), false) => vec![format!("SMTP:{mail}"), format!("smtp:{alias}@{domain}")],
+            _ => vec![],
+        };
+        let other_mails = if guest {
+            mail.iter().cloned().collect()
+        } else {
+            vec![]
+        };
+        let mut user = SimUser {
             id: id.clone(),
             display_name: Some(display),
             given_name: Some(given.to_owned()),
@@ -301,7 +329,7 @@ pub fn generate(users: usize, groups: usize, seed: u64) -> Tenant {
             user_principal_name: upn,
             job_title: (!guest).then(|| title.to_owned()),
             department: (!guest).then(|| dept.name.to_owned()),
-            office_location: (!guest).then(|| rng.pick(OFFICES).to_string()),
+            office_location: office.clone(),
             mobile_phone: (!guest && rng.chance(60))
                 .then(|| format!("+353 87 {:03} {:04}", rng.below(1000), rng.below(10_000))),
             business_phones: if !guest && rng.chance(70) {
@@ -320,6 +348,21 @@ pub fn generate(users: usize, groups: usize, seed: u64) -> Tenant {
                 rng.pick(&["en-IE", "en-US", "de-DE", "fr-FR", "ja-JP", "pl-PL"])
                     .to_string(),
             ),
+            company_name: (!guest).then(|| "Contoso Ltd".to_owned()),
+            employee_type: (!guest).then(|| {
+                if i % 10 == 9 {
+                    "Contractor"
+                } else {
+                    "Employee"
+                }
+                .to_owned()
+            }),
+            employee_hire_date: None,
+            city: office.clone(),
+            country: place.map(|(country, _)| country.to_owned()),
+            usage_location: place.map(|(_, code)| code.to_owned()),
+            proxy_addresses,
+            other_mails,
             created_date_time: Some(format!(
                 "20{:02}-{:02}-{:02}T09:00:00Z",
                 15 + rng.below(11),
@@ -332,6 +375,10 @@ pub fn generate(users: usize, groups: usize, seed: u64) -> Tenant {
                 heads[dept_index].clone()
             },
         };
+        // Hired the day the account was made.
+        if !guest && let Some(created) = &user.created_date_time {
+            user.employee_hire_date = Some(format!("{}T00:00:00Z", &created[..10]));
+        }
         if is_head {
             heads[dept_index] = Some(id.clone());
         }

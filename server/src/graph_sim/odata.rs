@@ -43,6 +43,57 @@ pub struct CollectionQuery {
     pub count: bool,
     pub filter: Vec<Condition>,
     pub skip_token: Option<String>,
+    pub expand: Option<Expand>,
+}
+
+/// `$expand=relation($select=a,b)`: one relationship, with the properties
+/// of the related object to return (`id` when none are named).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expand {
+    pub relation: String,
+    pub select: Vec<String>,
+}
+
+fn parse_expand(value: &str) -> Result<Expand, ODataError> {
+    let invalid = || {
+        bad(
+            "BadRequest",
+            format!("Invalid $expand expression: '{value}'."),
+        )
+    };
+    let value = value.trim();
+    let (relation, options) = match value.split_once('(') {
+        Some((relation, rest)) => (relation, Some(rest.strip_suffix(')').ok_or_else(invalid)?)),
+        None => (value, None),
+    };
+    if relation.is_empty() || !relation.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(invalid());
+    }
+    let select = match options {
+        None => vec!["id".to_owned()],
+        Some(options) => {
+            let list = options.strip_prefix("$select=").ok_or_else(|| {
+                bad(
+                    "Request_UnsupportedQuery",
+                    format!(
+                        "The emulator only implements $select inside $expand, not '{options}'."
+                    ),
+                )
+            })?;
+            let mut select: Vec<String> = list.split(',').map(|p| p.trim().to_owned()).collect();
+            if select.iter().any(String::is_empty) {
+                return Err(invalid());
+            }
+            if !select.iter().any(|p| p == "id") {
+                select.insert(0, "id".to_owned());
+            }
+            select
+        }
+    };
+    Ok(Expand {
+        relation: relation.to_owned(),
+        select,
+    })
 }
 
 impl CollectionQuery {
@@ -56,6 +107,7 @@ impl CollectionQuery {
             count: false,
             filter: Vec::new(),
             skip_token: None,
+            expand: None,
         };
         for (key, value) in params {
             match key.as_str() {
@@ -83,12 +135,19 @@ impl CollectionQuery {
                 "$search" if !advanced => {
                     return Err(bad("Request_UnsupportedQuery", "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'"));
                 }
-                "$orderby" | "$expand" | "$search" => {
+                "$expand" => query.expand = Some(parse_expand(value)?),
+                "$orderby" | "$search" => {
                     return Err(bad("Request_UnsupportedQuery", format!("The emulator does not implement {key}.")));
                 }
                 _ => {}
             }
             query.carried.push((key.clone(), value.clone()));
+        }
+        if query.expand.is_some() && query.count {
+            return Err(bad(
+                "Request_UnsupportedQuery",
+                "$expand is not currently supported with advanced queries.",
+            ));
         }
         Ok(query)
     }

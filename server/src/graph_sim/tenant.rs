@@ -58,6 +58,25 @@ pub struct SimUser {
     #[serde(default)]
     pub preferred_language: Option<String>,
     #[serde(default)]
+    pub company_name: Option<String>,
+    #[serde(default)]
+    pub employee_type: Option<String>,
+    /// A `DateTimeOffset`, e.g. `2021-03-01T00:00:00Z`.
+    #[serde(default)]
+    pub employee_hire_date: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Two letters (ISO 3166-1 alpha-2).
+    #[serde(default)]
+    pub usage_location: Option<String>,
+    /// `SMTP:primary`, `smtp:alias`, and other kinds (`SIP:`, `X500:`).
+    #[serde(default)]
+    pub proxy_addresses: Vec<String>,
+    #[serde(default)]
+    pub other_mails: Vec<String>,
+    #[serde(default)]
     pub created_date_time: Option<String>,
     /// The manager's user id (served at `/users/{id}/manager`).
     #[serde(default)]
@@ -163,18 +182,26 @@ pub const DEFAULT_USER_PROPERTIES: &[&str] = &[
 pub const USER_PROPERTIES: &[&str] = &[
     "accountEnabled",
     "businessPhones",
+    "city",
+    "companyName",
+    "country",
     "createdDateTime",
     "department",
     "displayName",
+    "employeeHireDate",
     "employeeId",
+    "employeeType",
     "givenName",
     "id",
     "jobTitle",
     "mail",
     "mobilePhone",
     "officeLocation",
+    "otherMails",
     "preferredLanguage",
+    "proxyAddresses",
     "surname",
+    "usageLocation",
     "userPrincipalName",
     "userType",
 ];

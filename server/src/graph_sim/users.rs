@@ -13,6 +13,24 @@ use axum::response::Response;
 use serde_json::json;
 use std::sync::Arc;
 
+/// `$expand=manager(...)`: the manager, as a directoryObject with its
+/// `@odata.type` and the selected properties. A user without one has no
+/// `manager` property at all.
+fn with_manager(
+    tenant: &super::tenant::Tenant,
+    user: &super::tenant::SimUser,
+    mut body: serde_json::Value,
+    expand: Option<&super::odata::Expand>,
+) -> serde_json::Value {
+    let Some(expand) = expand else { return body };
+    if let Some(manager) = user.manager_id.as_deref().and_then(|id| tenant.user(id)) {
+        let mut json = manager.to_graph(&expand.select);
+        json["@odata.type"] = json!(MemberKind::User.odata_type());
+        body["manager"] = json;
+    }
+    body
+}
+
 /// Whether a user passes every condition of a `$filter`.
 fn matches(user: &super::tenant::SimUser, filter: &[Condition]) -> bool {
     filter.iter().all(|c| match c {
@@ -49,7 +67,7 @@ pub async fn list_users(
         .iter()
         .skip(offset)
         .take(size)
-        .map(|u| u.to_graph(&props))
+        .map(|u| with_manager(&tenant, u, u.to_graph(&props), query.expand.as_ref()))
         .collect();
     let spec = PageSpec {
         collection_key: "users".into(),
@@ -98,15 +116,15 @@ pub async fn get_user(
         return r;
     }
     let user_properties = Some((DEFAULT_USER_PROPERTIES, USER_PROPERTIES, "user"));
-    let props = match read_request(&state, &headers, raw, "user", user_properties) {
-        Ok(r) => r.properties,
+    let (props, expand) = match read_request(&state, &headers, raw, "user", user_properties) {
+        Ok(r) => (r.properties, r.query.expand),
         Err(e) => return odata_error(e, &headers),
     };
     let tenant = state.tenant.read().unwrap_or_else(|e| e.into_inner());
     let Some(user) = tenant.user(&id) else {
         return not_found(&id, &headers);
     };
-    let mut body = user.to_graph(&props);
+    let mut body = with_manager(&tenant, user, user.to_graph(&props), expand.as_ref());
     body["@odata.context"] = json!(format!(
         "{}/v1.0/$metadata#users/$entity",
         state.graph_root(&headers)

@@ -6,6 +6,7 @@
 
 mod admins;
 mod connection;
+mod groups;
 mod sessions;
 mod settings;
 mod sync_apply;

@@ -350,6 +350,17 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+        // Links made before tenants were recorded belong to the tenant this
+        // run read (which found them, or would have deactivated them).
+        sqlx::query(
+            "UPDATE users SET tenant_id = (SELECT tenant_id FROM sync_runs WHERE id = $1) \
+             WHERE tenant_id IS NULL AND azure_object_id IS NOT NULL \
+             AND (SELECT tenant_id FROM sync_runs WHERE id = $1) IS NOT NULL",
+        )
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
         Self::hand_back(&mut tx, token).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(Ok(()))
@@ -420,23 +431,25 @@ async fn write_groups(
 ) -> Result<(), StoreError> {
     for (id, name) in &plan.added {
         sqlx::query(
-            "INSERT INTO directory_groups (azure_object_id, name, created_at, updated_at) \
-             SELECT $1, $2, $3, $3 WHERE NOT EXISTS (SELECT 1 FROM directory_groups WHERE azure_object_id = $1)",
+            "INSERT INTO directory_groups (azure_object_id, name, name_folded, created_at, updated_at) \
+             SELECT $1, $2, $4, $3, $3 WHERE NOT EXISTS (SELECT 1 FROM directory_groups WHERE azure_object_id = $1)",
         )
         .bind(id)
         .bind(name)
         .bind(now)
+        .bind(name.to_lowercase())
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
     }
     for (id, _, name) in &plan.renamed {
         sqlx::query(
-            "UPDATE directory_groups SET name = $2, updated_at = $3 WHERE azure_object_id = $1",
+            "UPDATE directory_groups SET name = $2, name_folded = $4, updated_at = $3 WHERE azure_object_id = $1",
         )
         .bind(id)
         .bind(name)
         .bind(now)
+        .bind(name.to_lowercase())
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;

@@ -30,6 +30,10 @@ pub struct RunRecord {
     pub error: Option<String>,
     /// When the run last committed a change.
     pub last_applied_at: Option<i64>,
+    /// The tenant the run read (once it has).
+    pub tenant_id: Option<String>,
+    /// The run whose deactivations this one undoes.
+    pub undoes_run: Option<i64>,
 }
 
 /// A `sync_runs` row as stored.
@@ -48,6 +52,8 @@ pub(super) struct RunRow {
     applied_by: Option<String>,
     error: Option<String>,
     last_applied_at: Option<i64>,
+    tenant_id: Option<String>,
+    undoes_run: Option<i64>,
 }
 
 impl TryFrom<RunRow> for RunRecord {
@@ -90,6 +96,8 @@ impl TryFrom<RunRow> for RunRecord {
             applied_by: row.applied_by,
             error: row.error,
             last_applied_at: row.last_applied_at,
+            tenant_id: row.tenant_id,
+            undoes_run: row.undoes_run,
         })
     }
 }
@@ -98,7 +106,7 @@ impl TryFrom<RunRow> for RunRecord {
 macro_rules! run_columns {
     () => {
         "id, state, started_by, created_at, previewed_at, finished_at, options_json, summary_json, \
-         directory_users, override_by, applied_by, error, last_applied_at"
+         directory_users, override_by, applied_by, error, last_applied_at, tenant_id, undoes_run"
     };
 }
 pub(super) use run_columns;
@@ -130,6 +138,17 @@ impl Store {
         .await
         .map_err(db_error)?;
         Ok(id)
+    }
+
+    /// Records that run `run_id` undoes run `of_run`'s deactivations.
+    pub async fn mark_undo(&self, run_id: i64, of_run: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sync_runs SET undoes_run = $2 WHERE id = $1")
+            .bind(run_id)
+            .bind(of_run)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
     }
 
     /// Ends a run that is reading or applying (`state`: failed, cancelled,
@@ -224,12 +243,14 @@ impl Store {
             query.execute(&mut *tx).await.map_err(db_error)?;
         }
         sqlx::query(
-            "UPDATE sync_runs SET state = 'previewed', previewed_at = $2, summary_json = $3, directory_users = $4 WHERE id = $1",
+            "UPDATE sync_runs SET state = 'previewed', previewed_at = $2, summary_json = $3, directory_users = $4, \
+             tenant_id = $5 WHERE id = $1",
         )
         .bind(run_id)
         .bind(now)
         .bind(json(&RunTotals::of_plan(plan)))
         .bind(plan.directory_users as i64)
+        .bind(&plan.tenant_id)
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
@@ -271,8 +292,9 @@ impl Store {
         for (group, azure_id) in members {
             by_group.entry(group).or_default().insert(azure_id);
         }
-        let last: Option<(Option<i64>,)> = sqlx::query_as(
-            "SELECT directory_users FROM sync_runs WHERE state = 'applied' ORDER BY finished_at DESC, id DESC LIMIT 1",
+        let last: Option<(Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT directory_users, tenant_id FROM sync_runs WHERE state = 'applied' AND undoes_run IS NULL \
+             ORDER BY finished_at DESC, id DESC LIMIT 1",
         )
         .fetch_optional(&self.pool)
         .await
@@ -287,7 +309,8 @@ impl Store {
                     member_azure_ids: by_group.remove(&id).unwrap_or_default(),
                 })
                 .collect(),
-            last_directory_count: last.and_then(|(n,)| n).map(|n| n.max(0) as u64),
+            last_directory_count: last.as_ref().and_then(|(n, _)| *n).map(|n| n.max(0) as u64),
+            last_directory_tenant: last.and_then(|(_, tenant)| tenant),
         })
     }
 }

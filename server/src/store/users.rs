@@ -2,96 +2,198 @@
 
 use super::{Store, db_error, now_millis};
 use app::domain::paging::{PAGE_SIZE, Page, UserQuery};
-use app::domain::user::{LocalUser, UserSource, UserStatus};
+use app::domain::profile::{PROFILE, Profile, ProfileField};
+use app::domain::user::{LocalUser, ManagerLink, StatusOrigin, UserSource, UserStatus};
 use app::domain::user_input::ValidUserInput;
 use app::services::{StoreError, UserStore};
 use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::sync::LazyLock;
 
-/// The columns of [`UserRow`], as a macro so that every query stays a
-/// `&'static str` (sqlx refuses SQL assembled at run time unless audited).
-macro_rules! user_columns {
-    () => {
-        "id, email, display_name, given_name, surname, job_title, department, office_location, \
-         business_phone, mobile_phone, employee_id, status, source, azure_object_id, \
-         user_principal_name, created_at, updated_at, last_synced_at"
-    };
+/// The columns of a user every query reads: the fixed ones, then one per
+/// row of the profile table ([`PROFILE`]), so that a new field needs its
+/// column and nothing here. Built once from constants (hence
+/// `AssertSqlSafe`: nothing typed by anyone reaches these strings).
+static COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    let mut columns: Vec<&str> = vec![
+        "id",
+        "email",
+        "display_name",
+        "manager_azure_id",
+        "status",
+        "status_origin",
+        "status_changed_at",
+        "source",
+        "azure_object_id",
+        "tenant_id",
+        "user_principal_name",
+        "created_at",
+        "updated_at",
+        "last_synced_at",
+    ];
+    columns.extend(PROFILE.iter().map(|s| s.key));
+    columns.join(", ")
+});
+
+/// The columns a sync writes, in bind order (see [`bind_written`]).
+fn written_columns() -> Vec<&'static str> {
+    let mut columns = vec![
+        "email",
+        "email_normalized",
+        "display_name",
+        "manager_azure_id",
+        "status",
+        "status_origin",
+        "status_changed_at",
+        "source",
+        "azure_object_id",
+        "tenant_id",
+        "user_principal_name",
+        "sort_name",
+        "search_text",
+        "updated_at",
+        "last_synced_at",
+    ];
+    columns.extend(PROFILE.iter().map(|s| s.key));
+    columns
 }
+
+/// `users.*` as read for a page: with the manager resolved to a platform
+/// user when one is linked to the manager's object.
+static PAGE_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    let qualified: Vec<String> = COLUMNS.split(", ").map(|c| format!("u.{c}")).collect();
+    format!(
+        "{}, m.id AS manager_user_id, m.display_name AS manager_name",
+        qualified.join(", ")
+    )
+});
 
 /// Rows matching the Users search: `$1` the search as typed, `$2` its pattern.
 macro_rules! search_filter {
     () => {
-        "WHERE ($1 = '' OR search_text LIKE $2 ESCAPE '\\')"
+        "WHERE ($1 = '' OR u.search_text LIKE $2 ESCAPE '\\')"
     };
 }
 
-#[derive(sqlx::FromRow)]
-struct UserRow {
-    id: i64,
-    email: String,
-    display_name: String,
-    given_name: Option<String>,
-    surname: Option<String>,
-    job_title: Option<String>,
-    department: Option<String>,
-    office_location: Option<String>,
-    business_phone: Option<String>,
-    mobile_phone: Option<String>,
-    employee_id: Option<String>,
-    status: String,
-    source: String,
-    azure_object_id: Option<String>,
-    user_principal_name: Option<String>,
-    created_at: i64,
-    updated_at: i64,
-    last_synced_at: Option<i64>,
-}
-
-impl TryFrom<UserRow> for LocalUser {
-    type Error = StoreError;
-
-    fn try_from(row: UserRow) -> Result<Self, StoreError> {
-        let status = UserStatus::parse(&row.status).ok_or_else(|| {
-            StoreError::Database(format!(
-                "user {} has unknown status {:?}",
-                row.id, row.status
-            ))
-        })?;
-        let source = UserSource::parse(&row.source).ok_or_else(|| {
-            StoreError::Database(format!(
-                "user {} has unknown source {:?}",
-                row.id, row.source
-            ))
-        })?;
-        Ok(LocalUser {
-            id: row.id,
-            email: row.email,
-            display_name: row.display_name,
-            given_name: row.given_name,
-            surname: row.surname,
-            job_title: row.job_title,
-            department: row.department,
-            office_location: row.office_location,
-            business_phone: row.business_phone,
-            mobile_phone: row.mobile_phone,
-            employee_id: row.employee_id,
-            status,
-            source,
-            azure_object_id: row.azure_object_id,
-            user_principal_name: row.user_principal_name,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            last_synced_at: row.last_synced_at,
-        })
+/// Reads a user from a row holding [`COLUMNS`] (and, for pages, the
+/// resolved manager).
+fn user_from_row(row: &AnyRow) -> Result<LocalUser, StoreError> {
+    let bad = |e: sqlx::Error| StoreError::Database(format!("reading a user: {e}"));
+    let id: i64 = row.try_get("id").map_err(bad)?;
+    let text =
+        |name: &str| -> Result<Option<String>, StoreError> { row.try_get(name).map_err(bad) };
+    let status: String = row.try_get("status").map_err(bad)?;
+    let origin: String = row.try_get("status_origin").map_err(bad)?;
+    let source: String = row.try_get("source").map_err(bad)?;
+    let unknown = |what: &str, value: &str| {
+        StoreError::Database(format!("user {id} has unknown {what} {value:?}"))
+    };
+    let mut profile = Profile::default();
+    for spec in PROFILE {
+        profile.set(spec.field, text(spec.key)?);
     }
+    let manager = match row.try_get::<Option<i64>, _>("manager_user_id") {
+        Ok(Some(user_id)) => Some(ManagerLink {
+            user_id,
+            display_name: row.try_get("manager_name").map_err(bad)?,
+        }),
+        _ => None,
+    };
+    Ok(LocalUser {
+        id,
+        email: row.try_get("email").map_err(bad)?,
+        display_name: row.try_get("display_name").map_err(bad)?,
+        profile,
+        manager_azure_id: text("manager_azure_id")?,
+        manager,
+        status: UserStatus::parse(&status).ok_or_else(|| unknown("status", &status))?,
+        status_origin: StatusOrigin::parse(&origin)
+            .ok_or_else(|| unknown("status origin", &origin))?,
+        status_changed_at: row.try_get("status_changed_at").map_err(bad)?,
+        source: UserSource::parse(&source).ok_or_else(|| unknown("source", &source))?,
+        azure_object_id: text("azure_object_id")?,
+        tenant_id: text("tenant_id")?,
+        user_principal_name: text("user_principal_name")?,
+        created_at: row.try_get("created_at").map_err(bad)?,
+        updated_at: row.try_get("updated_at").map_err(bad)?,
+        last_synced_at: row.try_get("last_synced_at").map_err(bad)?,
+    })
 }
+
+pub(super) fn users_from_rows(rows: &[AnyRow]) -> Result<Vec<LocalUser>, StoreError> {
+    rows.iter().map(user_from_row).collect()
+}
+
+/// Binds `user`'s values for [`written_columns`], in that order.
+fn bind_written<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    user: &'q LocalUser,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query = query
+        .bind(&user.email)
+        .bind(app::domain::email::normalize_email(&user.email))
+        .bind(&user.display_name)
+        .bind(&user.manager_azure_id)
+        .bind(user.status.as_str())
+        .bind(user.status_origin.as_str())
+        .bind(user.status_changed_at)
+        .bind(user.source.as_str())
+        .bind(&user.azure_object_id)
+        .bind(&user.tenant_id)
+        .bind(&user.user_principal_name)
+        .bind(user.display_name.to_lowercase())
+        .bind(search_text_of(
+            &user.display_name,
+            &user.email,
+            user.profile.get(ProfileField::Department),
+            user.profile.get(ProfileField::JobTitle),
+        ))
+        .bind(user.updated_at)
+        .bind(user.last_synced_at);
+    for spec in PROFILE {
+        query = query.bind(user.profile.get(spec.field).map(str::to_owned));
+    }
+    query
+}
+
+/// Inserts `user` (its id is ignored); returns the new id.
+async fn insert_user(conn: &mut sqlx::AnyConnection, user: &LocalUser) -> Result<i64, sqlx::Error> {
+    let row = bind_written(sqlx::query(sqlx::AssertSqlSafe(INSERT_SQL.as_str())), user)
+        .bind(user.created_at)
+        .fetch_one(&mut *conn)
+        .await?;
+    row.try_get::<i64, _>(0)
+}
+
+/// `UPDATE users SET <every written column> WHERE id = $1`.
+static UPDATE_SQL: LazyLock<String> = LazyLock::new(|| {
+    let sets: Vec<String> = written_columns()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ${}", i + 2))
+        .collect();
+    format!("UPDATE users SET {} WHERE id = $1", sets.join(", "))
+});
+
+/// `INSERT INTO users (<every written column>, created_at) ... RETURNING id`.
+static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
+    let columns = written_columns();
+    let params: Vec<String> = (1..=columns.len() + 1).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO users ({}, created_at) VALUES ({}) RETURNING id",
+        columns.join(", "),
+        params.join(", ")
+    )
+});
 
 /// The lower-cased text the Users search matches against.
 fn search_text(input: &ValidUserInput) -> String {
     search_text_of(
         &input.display_name,
         input.email.as_str(),
-        input.department.as_deref(),
-        input.job_title.as_deref(),
+        input.profile.get(ProfileField::Department),
+        input.profile.get(ProfileField::JobTitle),
     )
 }
 
@@ -157,36 +259,62 @@ impl Store {
     }
 }
 
+/// `SELECT <page columns> FROM users u LEFT JOIN <manager> m ...`, then `rest`.
+pub(super) fn page_query(rest: &str) -> String {
+    format!(
+        "SELECT {} FROM users u LEFT JOIN users m ON m.azure_object_id = u.manager_azure_id {rest}",
+        *PAGE_COLUMNS
+    )
+}
+
+static LIST_SQL: LazyLock<String> = LazyLock::new(|| {
+    page_query(concat!(
+        search_filter!(),
+        " ORDER BY u.sort_name, u.id LIMIT $3 OFFSET $4"
+    ))
+});
+static GET_SQL: LazyLock<String> = LazyLock::new(|| page_query("WHERE u.id = $1"));
+
+/// What an admin's form writes: name, email and the profile, by id.
+static EDIT_SQL: LazyLock<String> = LazyLock::new(|| {
+    let mut sets = vec![
+        "email = $2".to_owned(),
+        "email_normalized = $3".to_owned(),
+        "display_name = $4".to_owned(),
+        "sort_name = $5".to_owned(),
+        "search_text = $6".to_owned(),
+        "updated_at = $7".to_owned(),
+    ];
+    sets.extend(
+        PROFILE
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("{} = ${}", s.key, i + 8)),
+    );
+    format!("UPDATE users SET {} WHERE id = $1", sets.join(", "))
+});
+
 #[async_trait]
 impl UserStore for Store {
     async fn list_users(&self, query: &UserQuery) -> Result<Page<LocalUser>, StoreError> {
         let pattern = contains_pattern(&query.search);
         let (total,): (i64,) =
-            sqlx::query_as(concat!("SELECT COUNT(*) FROM users ", search_filter!()))
+            sqlx::query_as(concat!("SELECT COUNT(*) FROM users u ", search_filter!()))
                 .bind(&query.search)
                 .bind(&pattern)
                 .fetch_one(&self.pool)
                 .await
                 .map_err(db_error)?;
-        let rows: Vec<UserRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users ",
-            search_filter!(),
-            " ORDER BY sort_name, id LIMIT $3 OFFSET $4"
-        ))
-        .bind(&query.search)
-        .bind(&pattern)
-        .bind(i64::from(PAGE_SIZE))
-        .bind(i64::try_from(query.offset()).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(LIST_SQL.as_str()))
+            .bind(&query.search)
+            .bind(&pattern)
+            .bind(i64::from(PAGE_SIZE))
+            .bind(i64::try_from(query.offset()).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
         Ok(Page {
-            items: rows
-                .into_iter()
-                .map(LocalUser::try_from)
-                .collect::<Result<_, _>>()?,
+            items: users_from_rows(&rows)?,
             total: u64::try_from(total).unwrap_or(0),
             page: query.page,
             page_size: PAGE_SIZE,
@@ -194,16 +322,12 @@ impl UserStore for Store {
     }
 
     async fn get_user(&self, id: i64) -> Result<LocalUser, StoreError> {
-        let row: Option<UserRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
-        row.ok_or(StoreError::NotFound)?.try_into()
+        let row = sqlx::query(sqlx::AssertSqlSafe(GET_SQL.as_str()))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        user_from_row(&row.ok_or(StoreError::NotFound)?)
     }
 
     async fn create_local_user(&self, input: &ValidUserInput) -> Result<LocalUser, StoreError> {
@@ -212,34 +336,29 @@ impl UserStore for Store {
             return Err(StoreError::EmailTaken { owner });
         }
         let now = now_millis();
-        let result: Result<UserRow, sqlx::Error> = sqlx::query_as(concat!(
-            "INSERT INTO users (email, email_normalized, display_name, given_name, surname, job_title, \
-             department, office_location, business_phone, mobile_phone, employee_id, status, source, \
-             sort_name, search_text, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) \
-             RETURNING ",
-            user_columns!()
-        ))
-        .bind(input.email.as_str())
-        .bind(&email_normalized)
-        .bind(&input.display_name)
-        .bind(&input.given_name)
-        .bind(&input.surname)
-        .bind(&input.job_title)
-        .bind(&input.department)
-        .bind(&input.office_location)
-        .bind(&input.business_phone)
-        .bind(&input.mobile_phone)
-        .bind(&input.employee_id)
-        .bind(UserStatus::Active.as_str())
-        .bind(UserSource::Local.as_str())
-        .bind(input.display_name.to_lowercase())
-        .bind(search_text(input))
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await;
-        match result {
-            Ok(row) => row.try_into(),
+        let user = LocalUser {
+            id: 0,
+            email: input.email.as_str().to_owned(),
+            display_name: input.display_name.clone(),
+            profile: input.profile.clone(),
+            manager_azure_id: None,
+            manager: None,
+            status: UserStatus::Active,
+            status_origin: StatusOrigin::Admin,
+            status_changed_at: Some(now),
+            source: UserSource::Local,
+            azure_object_id: None,
+            tenant_id: None,
+            user_principal_name: None,
+            created_at: now,
+            updated_at: now,
+            last_synced_at: None,
+        };
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        let inserted = insert_user(&mut conn, &user).await;
+        drop(conn);
+        match inserted {
+            Ok(id) => self.get_user(id).await,
             Err(e) => Err(self.explain_write_error(e, &email_normalized, None).await),
         }
     }
@@ -249,55 +368,61 @@ impl UserStore for Store {
         if let Some(owner) = self.email_owner(&email_normalized, Some(id)).await? {
             return Err(StoreError::EmailTaken { owner });
         }
-        let result: Result<Option<UserRow>, sqlx::Error> = sqlx::query_as(concat!(
-            "UPDATE users SET email = $2, email_normalized = $3, display_name = $4, given_name = $5, \
-             surname = $6, job_title = $7, department = $8, office_location = $9, business_phone = $10, \
-             mobile_phone = $11, employee_id = $12, sort_name = $13, search_text = $14, updated_at = $15 \
-             WHERE id = $1 RETURNING ",
-            user_columns!()
-        ))
-        .bind(id)
-        .bind(input.email.as_str())
-        .bind(&email_normalized)
-        .bind(&input.display_name)
-        .bind(&input.given_name)
-        .bind(&input.surname)
-        .bind(&input.job_title)
-        .bind(&input.department)
-        .bind(&input.office_location)
-        .bind(&input.business_phone)
-        .bind(&input.mobile_phone)
-        .bind(&input.employee_id)
-        .bind(input.display_name.to_lowercase())
-        .bind(search_text(input))
-        .bind(now_millis())
-        .fetch_optional(&self.pool)
-        .await;
-        match result {
-            Ok(row) => row.ok_or(StoreError::NotFound)?.try_into(),
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(EDIT_SQL.as_str()))
+            .bind(id)
+            .bind(input.email.as_str())
+            .bind(&email_normalized)
+            .bind(&input.display_name)
+            .bind(input.display_name.to_lowercase())
+            .bind(search_text(input))
+            .bind(now_millis());
+        for spec in PROFILE {
+            query = query.bind(input.profile.get(spec.field).map(str::to_owned));
+        }
+        match query.execute(&self.pool).await {
+            Ok(done) if done.rows_affected() == 0 => Err(StoreError::NotFound),
+            Ok(_) => self.get_user(id).await,
             Err(e) => Err(self
                 .explain_write_error(e, &email_normalized, Some(id))
                 .await),
         }
     }
 
+    /// An admin's decision: recorded as theirs, so that a sync does not
+    /// reverse a deactivation.
     async fn set_user_status(&self, id: i64, status: UserStatus) -> Result<LocalUser, StoreError> {
-        let row: Option<UserRow> = sqlx::query_as(concat!(
-            "UPDATE users SET status = $2, updated_at = $3 WHERE id = $1 RETURNING ",
-            user_columns!()
-        ))
+        let now = now_millis();
+        let done = sqlx::query(
+            "UPDATE users SET status = $2, status_origin = $3, status_changed_at = $4, updated_at = $4 \
+             WHERE id = $1",
+        )
         .bind(id)
         .bind(status.as_str())
-        .bind(now_millis())
-        .fetch_optional(&self.pool)
+        .bind(StatusOrigin::Admin.as_str())
+        .bind(now)
+        .execute(&self.pool)
         .await
         .map_err(db_error)?;
-        row.ok_or(StoreError::NotFound)?.try_into()
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.get_user(id).await
     }
 }
 
 /// Users read in id order, this many per query.
 const ALL_USERS_BATCH: i64 = 5_000;
+
+static BATCH_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM users WHERE id > $1 ORDER BY id LIMIT $2",
+        *COLUMNS
+    )
+});
+static FOR_UPDATE_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {} FROM users WHERE id = $1 FOR UPDATE", *COLUMNS));
+static BY_ID_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {} FROM users WHERE id = $1", *COLUMNS));
 
 impl Store {
     /// Every user, for planning a sync. Read in id-ordered batches (keyset,
@@ -312,20 +437,17 @@ impl Store {
         let mut users = Vec::new();
         let mut after = i64::MIN;
         loop {
-            let rows: Vec<UserRow> = sqlx::query_as(concat!(
-                "SELECT ",
-                user_columns!(),
-                " FROM users WHERE id > $1 ORDER BY id LIMIT $2"
-            ))
-            .bind(after)
-            .bind(ALL_USERS_BATCH)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(BATCH_SQL.as_str()))
+                .bind(after)
+                .bind(batch)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
             let full = rows.len() as i64 == batch;
-            for row in rows {
-                after = row.id;
-                users.push(LocalUser::try_from(row)?);
+            for row in &rows {
+                let user = user_from_row(row)?;
+                after = user.id;
+                users.push(user);
             }
             if !full {
                 return Ok(users);
@@ -343,23 +465,16 @@ impl Store {
         conn: &mut sqlx::AnyConnection,
         id: i64,
     ) -> Result<Option<LocalUser>, StoreError> {
-        let row: Option<UserRow> = match self.engine {
-            super::Engine::Postgres => sqlx::query_as(concat!(
-                "SELECT ",
-                user_columns!(),
-                " FROM users WHERE id = $1 FOR UPDATE"
-            )),
-            super::Engine::Sqlite => sqlx::query_as(concat!(
-                "SELECT ",
-                user_columns!(),
-                " FROM users WHERE id = $1"
-            )),
-        }
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_error)?;
-        row.map(LocalUser::try_from).transpose()
+        let sql = match self.engine {
+            super::Engine::Postgres => FOR_UPDATE_SQL.as_str(),
+            super::Engine::Sqlite => BY_ID_SQL.as_str(),
+        };
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(user_from_row).transpose()
     }
 
     /// Who, other than `except_id`, has this email: "Name (email)".
@@ -386,32 +501,10 @@ impl Store {
         conn: &mut sqlx::AnyConnection,
         user: &LocalUser,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE users SET email = $2, email_normalized = $3, display_name = $4, given_name = $5, surname = $6, \
-             job_title = $7, department = $8, office_location = $9, business_phone = $10, mobile_phone = $11, \
-             employee_id = $12, status = $13, source = $14, azure_object_id = $15, user_principal_name = $16, \
-             sort_name = $17, search_text = $18, updated_at = $19, last_synced_at = $20 WHERE id = $1",
+        bind_written(
+            sqlx::query(sqlx::AssertSqlSafe(UPDATE_SQL.as_str())).bind(user.id),
+            user,
         )
-        .bind(user.id)
-        .bind(&user.email)
-        .bind(app::domain::email::normalize_email(&user.email))
-        .bind(&user.display_name)
-        .bind(&user.given_name)
-        .bind(&user.surname)
-        .bind(&user.job_title)
-        .bind(&user.department)
-        .bind(&user.office_location)
-        .bind(&user.business_phone)
-        .bind(&user.mobile_phone)
-        .bind(&user.employee_id)
-        .bind(user.status.as_str())
-        .bind(user.source.as_str())
-        .bind(&user.azure_object_id)
-        .bind(&user.user_principal_name)
-        .bind(user.display_name.to_lowercase())
-        .bind(search_text_of(&user.display_name, &user.email, user.department.as_deref(), user.job_title.as_deref()))
-        .bind(user.updated_at)
-        .bind(user.last_synced_at)
         .execute(&mut *conn)
         .await
         .map_err(db_error)?;
@@ -424,35 +517,7 @@ impl Store {
         conn: &mut sqlx::AnyConnection,
         user: &LocalUser,
     ) -> Result<i64, StoreError> {
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO users (email, email_normalized, display_name, given_name, surname, job_title, department, \
-             office_location, business_phone, mobile_phone, employee_id, status, source, azure_object_id, \
-             user_principal_name, sort_name, search_text, created_at, updated_at, last_synced_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19) RETURNING id",
-        )
-        .bind(&user.email)
-        .bind(app::domain::email::normalize_email(&user.email))
-        .bind(&user.display_name)
-        .bind(&user.given_name)
-        .bind(&user.surname)
-        .bind(&user.job_title)
-        .bind(&user.department)
-        .bind(&user.office_location)
-        .bind(&user.business_phone)
-        .bind(&user.mobile_phone)
-        .bind(&user.employee_id)
-        .bind(user.status.as_str())
-        .bind(user.source.as_str())
-        .bind(&user.azure_object_id)
-        .bind(&user.user_principal_name)
-        .bind(user.display_name.to_lowercase())
-        .bind(search_text_of(&user.display_name, &user.email, user.department.as_deref(), user.job_title.as_deref()))
-        .bind(user.created_at)
-        .bind(user.last_synced_at)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db_error)?;
-        Ok(id)
+        insert_user(conn, user).await.map_err(db_error)
     }
 }
 

@@ -2,6 +2,7 @@
 //! (what did), one row per user, for admins to keep or to open in Excel.
 
 use crate::store::Store;
+use app::domain::profile::ProfileField;
 use app::domain::sync::run::RowOutcome;
 use app::domain::sync::{FieldChange, PlanEntry};
 use app::services::StoreError;
@@ -56,8 +57,8 @@ pub async fn run_csv(store: &Store, run_id: i64) -> Result<String, StoreError> {
                     "Add",
                     &u.display_name,
                     &u.email,
-                    u.department.as_deref().unwrap_or(""),
-                    u.job_title.as_deref().unwrap_or(""),
+                    u.profile.get(ProfileField::Department).unwrap_or(""),
+                    u.profile.get(ProfileField::JobTitle).unwrap_or(""),
                     "",
                     outcome,
                     detail,
@@ -65,13 +66,20 @@ pub async fn run_csv(store: &Store, run_id: i64) -> Result<String, StoreError> {
             }
             PlanEntry::Update(p) => {
                 let u = &p.user;
+                let details = match &p.adopts_by {
+                    Some(address) => format!(
+                        "Links the platform user {address} to Azure AD; {}",
+                        changes_text(&p.changes)
+                    ),
+                    None => changes_text(&p.changes),
+                };
                 line([
                     "Update",
                     &u.display_name,
                     &u.email,
-                    u.department.as_deref().unwrap_or(""),
-                    u.job_title.as_deref().unwrap_or(""),
-                    &changes_text(&p.changes),
+                    u.profile.get(ProfileField::Department).unwrap_or(""),
+                    u.profile.get(ProfileField::JobTitle).unwrap_or(""),
+                    &details,
                     outcome,
                     detail,
                 ])

@@ -28,6 +28,7 @@ pub async fn fetch_directory(
         })
     };
     report(0, 0, None, 0);
+    snapshot.tenant_id = Some(client.directory_tenant().await?);
     let users = client
         .list_users(true, |page, progress| {
             snapshot.users.extend(page);

@@ -21,5 +21,7 @@ pub fn run_summary(run: &RunRecord) -> RunSummary {
         error: run.error.clone(),
         override_by: run.override_by.clone(),
         directory_users: run.directory_users.map(|n| n.max(0) as u64),
+        tenant_id: run.tenant_id.clone(),
+        undoes_run: run.undoes_run,
     }
 }

@@ -12,6 +12,7 @@ pub mod ports;
 pub mod preview;
 pub mod progress;
 pub mod service;
+pub mod undo;
 
 pub use connection::{Connection, ConnectionService, DemoTenant};
 pub use lock::LockPolicy;

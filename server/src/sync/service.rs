@@ -163,6 +163,13 @@ impl SyncJobs for ImportService {
         Ok(run_id)
     }
 
+    async fn preview_reactivation(&self, run_id: i64, admin: &str) -> Result<i64, SyncFailure> {
+        self.load_run(run_id).await?;
+        super::undo::preview_reactivation(&self.store, &self.hub, run_id, admin, self.lock_policy)
+            .await
+            .map_err(refusal)
+    }
+
     async fn cancel_fetch(&self, admin: &str) -> Result<(), SyncFailure> {
         let running = self.fetch.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((run_id, cancel)) = running.as_ref() {

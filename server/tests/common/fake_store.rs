@@ -183,6 +183,8 @@ impl PreviewStore for FakeSyncStore {
                 applied_by: None,
                 error: None,
                 last_applied_at: None,
+                tenant_id: None,
+                undoes_run: None,
             },
         );
         Ok(id)
@@ -249,6 +251,7 @@ impl PreviewStore for FakeSyncStore {
         run.previewed_at = Some(now);
         run.totals = RunTotals::of_plan(plan);
         run.directory_users = Some(plan.directory_users as i64);
+        run.tenant_id = plan.tenant_id.clone();
         s.lock = None;
         Ok(Ok(()))
     }

@@ -47,7 +47,12 @@ impl SyncedFields {
 
 /// Applies planned changes, and only those, to a local user read from
 /// `tenant`, linking it. A status the sync sets is Azure AD's.
-pub fn apply_changes(user: &mut LocalUser, changes: &[FieldChange], tenant: Option<&str>, now: i64) {
+pub fn apply_changes(
+    user: &mut LocalUser,
+    changes: &[FieldChange],
+    tenant: Option<&str>,
+    now: i64,
+) {
     for change in changes {
         let value = change.new.clone();
         match change.field {
@@ -205,6 +210,11 @@ pub fn decide(change: UserChange<'_>, facts: &RowFacts, now: i64) -> RowDecision
     }
     let mut user = current.clone();
     apply_changes(&mut user, changes, tenant, now);
+    if let UserChange::Update(u) = change
+        && u.by_admin
+    {
+        user.status_origin = StatusOrigin::Admin;
+    }
     user.updated_at = now;
     user.last_synced_at = Some(now);
     RowDecision::Write(user)
@@ -276,6 +286,7 @@ pub fn apply_plan(local: &LocalState, plan: &ImportPlan, now: i64) -> LocalState
     }
     apply_group_plan(&mut next, &plan.groups);
     next.last_directory_count = Some(plan.directory_users);
+    next.last_directory_tenant = plan.tenant_id.clone();
     next
 }
 
@@ -352,6 +363,8 @@ mod tests {
             }],
             before: SyncedFields::of(user),
             adopts_by: None,
+            manager_names: Default::default(),
+            by_admin: false,
         }
     }
 
@@ -370,7 +383,8 @@ mod tests {
             decide(UserChange::Update(&update), &facts(&user), 5),
             RowDecision::Write(u) if u.profile.get(ProfileField::JobTitle) == Some("Countess") && u.updated_at == 5
         ));
-        user.profile.set(ProfileField::JobTitle, Some("Analyst".into()));
+        user.profile
+            .set(ProfileField::JobTitle, Some("Analyst".into()));
         assert_eq!(
             decide(UserChange::Update(&update), &facts(&user), 5),
             RowDecision::Conflict(
@@ -395,7 +409,8 @@ mod tests {
             }],
             before: SyncedFields::of(&user),
         };
-        user.profile.set(ProfileField::Department, Some("Moved by an admin".into()));
+        user.profile
+            .set(ProfileField::Department, Some("Moved by an admin".into()));
         assert!(matches!(
             decide(UserChange::Deactivate(&deactivation), &facts(&user), 5),
             RowDecision::Conflict(why) if why.starts_with("Department was changed") && why.ends_with("not deactivated.")
@@ -436,7 +451,8 @@ mod tests {
     #[test]
     fn only_the_planned_fields_change() {
         let mut user = linked(1, "a", "ada@contoso.com");
-        user.profile.set(ProfileField::Department, Some("Edited locally".into()));
+        user.profile
+            .set(ProfileField::Department, Some("Edited locally".into()));
         apply_changes(
             &mut user,
             &[
@@ -456,6 +472,9 @@ mod tests {
         );
         assert_eq!(user.profile.get(ProfileField::JobTitle), Some("Countess"));
         assert_eq!(user.status, UserStatus::Deactivated);
-        assert_eq!(user.profile.get(ProfileField::Department), Some("Edited locally"));
+        assert_eq!(
+            user.profile.get(ProfileField::Department),
+            Some("Edited locally")
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod planner;
 pub mod progress;
 pub mod run;
 pub mod safety;
+pub mod undo;
 pub mod view;
 
 pub use options::{DeactivationThreshold, OverwriteBehavior, SyncOptions};

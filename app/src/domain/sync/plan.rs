@@ -120,6 +120,21 @@ pub struct PlannedUpdate {
     /// email, one of its SMTP aliases or other mails.
     #[serde(default)]
     pub adopts_by: Option<String>,
+    /// The names of the managers a manager change is between, for the
+    /// preview (the change itself holds their object ids).
+    #[serde(default)]
+    pub manager_names: ManagerNames,
+    /// An admin's change (undoing a run's deactivations), not Azure AD's:
+    /// the status it sets is recorded as the admin's.
+    #[serde(default)]
+    pub by_admin: bool,
+}
+
+/// Who a manager's object id is, old and new, where known.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagerNames {
+    pub old: Option<String>,
+    pub new: Option<String>,
 }
 
 impl PlannedUpdate {
@@ -213,6 +228,8 @@ pub enum SkipReason {
         user: String,
         other: String,
     },
+    /// Undoing a deactivation of a user who is active again.
+    AlreadyActive,
     /// A platform user linked to a user of another tenant: this sync cannot
     /// see them, so it does not take them for gone.
     OtherTenant {
@@ -264,6 +281,7 @@ impl fmt::Display for SkipReason {
                 f,
                 "Matches the platform user {user}, whom another Azure AD user, {other}, matches too; neither is linked (fix the addresses in Azure AD)"
             ),
+            Self::AlreadyActive => f.write_str("Active again already; nothing to undo"),
             Self::OtherTenant { tenant } => write!(
                 f,
                 "Linked to a user of another Azure AD tenant ({tenant}); left as it is"
@@ -325,6 +343,9 @@ pub struct ImportPlan {
     pub safety: SafetyCheck,
     /// How many users the directory returned.
     pub directory_users: u64,
+    /// The tenant read.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
 }
 
 impl ImportPlan {

@@ -53,6 +53,9 @@ pub struct LocalState {
     pub groups: Vec<LocalGroup>,
     /// How many users the directory returned at the last applied sync.
     pub last_directory_count: Option<u64>,
+    /// The tenant that sync read: a count from another tenant says nothing
+    /// about this one.
+    pub last_directory_tenant: Option<String>,
 }
 
 fn who(user: &LocalUser) -> String {
@@ -83,6 +86,7 @@ pub fn plan_import(
 ) -> ImportPlan {
     let mut plan = ImportPlan {
         directory_users: directory.users.len() as u64,
+        tenant_id: directory.tenant_id.clone(),
         ..ImportPlan::default()
     };
     let directory_ids: HashSet<&str> = directory.users.iter().map(|u| u.id.as_str()).collect();
@@ -256,7 +260,34 @@ pub fn plan_import(
     }
     resolve_email_conflicts(&mut decisions, &candidates, local);
 
-    for (((user, imported), decision), adopts_by) in candidates.iter().zip(decisions).zip(adopts_by) {
+    // Managers by object id, for the preview's words.
+    let name_of: HashMap<&str, &str> = directory
+        .users
+        .iter()
+        .map(|u| {
+            let name = u.display_name.as_deref().unwrap_or(&u.user_principal_name);
+            (u.id.as_str(), name)
+        })
+        .chain(local.users.iter().filter_map(|u| {
+            u.azure_object_id
+                .as_deref()
+                .map(|id| (id, u.display_name.as_str()))
+        }))
+        .collect();
+    let manager_names = |changes: &[FieldChange]| {
+        let change = changes.iter().find(|c| c.field == SyncField::Manager);
+        let name = |id: &Option<String>| {
+            id.as_deref()
+                .and_then(|id| name_of.get(id))
+                .map(|n| (*n).to_owned())
+        };
+        ManagerNames {
+            old: change.and_then(|c| name(&c.old)),
+            new: change.and_then(|c| name(&c.new)),
+        }
+    };
+    for (((user, imported), decision), adopts_by) in candidates.iter().zip(decisions).zip(adopts_by)
+    {
         match decision {
             Decision::Skip(reason) => {
                 plan.skipped
@@ -271,9 +302,11 @@ pub fn plan_import(
                 plan.updated.push(PlannedUpdate {
                     local_id: l.id,
                     user: imported.clone(),
+                    manager_names: manager_names(&changes),
                     changes,
                     before: SyncedFields::of(l),
                     adopts_by,
+                    by_admin: false,
                 });
             }
             Decision::Disable(l, changes) => {

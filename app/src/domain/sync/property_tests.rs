@@ -4,12 +4,12 @@
 
 use super::apply::apply_plan;
 use super::fixtures::{dir_user, linked, local_only};
-use super::*;
-use crate::domain::profile::ProfileField;
-use crate::domain::directory::{DirectoryGroup, DirectoryUserType};
 use super::mapping::addresses_of;
+use super::*;
 use crate::domain::directory::DirectoryUser;
+use crate::domain::directory::{DirectoryGroup, DirectoryUserType};
 use crate::domain::email::normalize_email;
+use crate::domain::profile::ProfileField;
 use crate::domain::user::{StatusOrigin, UserSource, UserStatus};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -70,7 +70,8 @@ fn world() -> impl Strategy<Value = (DirectorySnapshot, LocalState, SyncOptions)
                         u.user_type = Some(DirectoryUserType::Guest);
                     }
                     u.account_enabled = Some(!disabled);
-                    u.profile.set(ProfileField::JobTitle, title.map(|t| format!("Title {t}")));
+                    u.profile
+                        .set(ProfileField::JobTitle, title.map(|t| format!("Title {t}")));
                     if no_mail {
                         u.mail = None;
                     }
@@ -161,6 +162,7 @@ fn world() -> impl Strategy<Value = (DirectorySnapshot, LocalState, SyncOptions)
                 users: users_local,
                 groups: vec![],
                 last_directory_count: last_count,
+                last_directory_tenant: Some("t1".into()),
             };
             (
                 DirectorySnapshot {

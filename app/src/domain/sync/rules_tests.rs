@@ -2,9 +2,8 @@
 
 use super::fixtures::*;
 use super::*;
-use crate::domain::profile::ProfileField;
 use crate::domain::directory::DirectoryUserType;
-use crate::domain::directory::DirectoryUser;
+use crate::domain::profile::ProfileField;
 use crate::domain::user::{StatusOrigin, UserSource, UserStatus};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,13 +24,18 @@ fn reasons(plan: &ImportPlan) -> Vec<(String, SkipReason)> {
 #[test]
 fn new_directory_users_are_added_with_mapped_fields() {
     let mut u = dir_user("a", "Ada@Contoso.com");
-    u.profile.set(ProfileField::Department, Some("Engineering".into()));
-    u.profile.set(ProfileField::BusinessPhones, Some("+1 555; +1 556".into()));
+    u.profile
+        .set(ProfileField::Department, Some("Engineering".into()));
+    u.profile
+        .set(ProfileField::BusinessPhones, Some("+1 555; +1 556".into()));
     let plan = plan_import(&directory(vec![u]), &local(vec![]), &SyncOptions::default());
     assert_eq!(plan.added.len(), 1);
     let added = &plan.added[0].user;
     assert_eq!(added.email, "Ada@Contoso.com");
-    assert_eq!(added.profile.get(ProfileField::Department), Some("Engineering"));
+    assert_eq!(
+        added.profile.get(ProfileField::Department),
+        Some("Engineering")
+    );
     assert_eq!(
         added.profile.get(ProfileField::BusinessPhones),
         Some("+1 555; +1 556"),
@@ -69,7 +73,8 @@ fn display_name_falls_back_to_names_then_email() {
     let mut u = dir_user("a", "ada@contoso.com");
     u.display_name = None;
     u.profile.set(ProfileField::GivenName, Some("Ada".into()));
-    u.profile.set(ProfileField::Surname, Some("Lovelace".into()));
+    u.profile
+        .set(ProfileField::Surname, Some("Lovelace".into()));
     let mut v = dir_user("b", "bo@contoso.com");
     v.display_name = None;
     let plan = plan_import(
@@ -84,7 +89,8 @@ fn display_name_falls_back_to_names_then_email() {
 #[test]
 fn linked_users_are_updated_field_by_field_including_renames() {
     let mut u = dir_user("a", "ada.king@contoso.com");
-    u.profile.set(ProfileField::JobTitle, Some("Countess".into()));
+    u.profile
+        .set(ProfileField::JobTitle, Some("Countess".into()));
     let plan = plan_import(
         &directory(vec![u]),
         &local(vec![linked(1, "a", "ada@contoso.com")]),
@@ -106,7 +112,11 @@ fn linked_users_are_updated_field_by_field_including_renames() {
                 Some("ada@contoso.com".into()),
                 Some("ada.king@contoso.com".into())
             ),
-            (SyncField::Profile(ProfileField::JobTitle), None, Some("Countess".into())),
+            (
+                SyncField::Profile(ProfileField::JobTitle),
+                None,
+                Some("Countess".into())
+            ),
             (
                 SyncField::UserPrincipalName,
                 Some("ada@contoso.com".into()),
@@ -244,7 +254,9 @@ fn a_user_disabled_in_azure_ad_is_a_deactivation_never_an_update() {
     let d = &plan.deactivated[0];
     assert_eq!(d.reason, DeactivationReason::DisabledInDirectory);
     assert!(
-        d.changes.iter().any(|c| c.field == SyncField::Profile(ProfileField::JobTitle)),
+        d.changes
+            .iter()
+            .any(|c| c.field == SyncField::Profile(ProfileField::JobTitle)),
         "the directory's other changes come with it"
     );
     assert!(
@@ -262,7 +274,8 @@ fn blanking_or_rewriting_one_field_for_many_users_needs_the_override() {
         .map(|i| linked(i, &format!("u{i}"), &format!("u{i}@contoso.com")))
         .collect();
     for u in &mut users {
-        u.profile.set(ProfileField::Department, Some("Sales".into()));
+        u.profile
+            .set(ProfileField::Department, Some("Sales".into()));
     }
     let loc = local(users);
     let dir_with = |blank: i64, rename: i64| {
@@ -375,7 +388,9 @@ fn duplicate_emails_in_the_directory_skip_both_and_name_each_other() {
 #[test]
 fn a_hand_made_user_with_the_same_email_is_adopted_as_a_link() {
     let mut hand_made = local_only(1, "Ada@Contoso.com");
-    hand_made.profile.set(ProfileField::City, Some("Leeds".into()));
+    hand_made
+        .profile
+        .set(ProfileField::City, Some("Leeds".into()));
     let loc = local(vec![hand_made.clone()]);
     let mut ada = dir_user("a", "ada@contoso.com");
     ada.profile.set(ProfileField::City, Some("London".into()));
@@ -426,23 +441,30 @@ fn a_hand_made_user_with_the_same_email_is_adopted_as_a_link() {
 fn adoption_matches_aliases_other_mails_case_and_unicode_forms() {
     let composed = "zo\u{eb}@contoso.com";
     let decomposed = "ZOE\u{308}@contoso.com";
-    let cases: Vec<(&str, Box<dyn Fn(&mut DirectoryUser)>)> = vec![
-        ("an SMTP alias", Box::new(|u| u.proxy_addresses = vec!["SMTP:primary@contoso.com".into(), "smtp:Old.Name@Contoso.com".into()])),
-        ("another mail", Box::new(|u| u.other_mails = vec!["old.name@contoso.com".into()])),
+    let mut alias = dir_user("a", "primary@contoso.com");
+    alias.proxy_addresses = vec![
+        "SMTP:primary@contoso.com".into(),
+        "smtp:Old.Name@Contoso.com".into(),
     ];
-    for (what, shape) in cases {
-        let mut u = dir_user("a", "primary@contoso.com");
-        shape(&mut u);
+    let mut other = dir_user("a", "primary@contoso.com");
+    other.other_mails = vec!["old.name@contoso.com".into()];
+    for (what, u) in [("an SMTP alias", alias), ("another mail", other)] {
         let plan = plan_import(
             &directory(vec![u]),
             &local(vec![local_only(1, "old.name@contoso.com")]),
             &options(OverwriteBehavior::AddAndUpdate),
         );
         assert_eq!(plan.updated.len(), 1, "{what}: {plan:?}");
-        assert_eq!(plan.updated[0].adopts_by.as_deref(), Some("old.name@contoso.com"));
+        assert_eq!(
+            plan.updated[0].adopts_by.as_deref(),
+            Some("old.name@contoso.com")
+        );
         assert!(
-            plan.updated[0].changes.iter().any(|c| c.field == SyncField::Email
-                && c.new.as_deref() == Some("primary@contoso.com")),
+            plan.updated[0]
+                .changes
+                .iter()
+                .any(|c| c.field == SyncField::Email
+                    && c.new.as_deref() == Some("primary@contoso.com")),
             "{what}: takes the directory's email"
         );
     }
@@ -475,7 +497,10 @@ fn ambiguous_matches_link_nobody_and_name_both_sides() {
         &local(vec![local_only(1, "ada@contoso.com")]),
         &opts,
     );
-    assert!(plan.updated.is_empty() && plan.deactivated.is_empty(), "{plan:?}");
+    assert!(
+        plan.updated.is_empty() && plan.deactivated.is_empty(),
+        "{plan:?}"
+    );
     assert_eq!(
         reasons(&plan),
         vec![
@@ -525,7 +550,11 @@ fn ambiguous_matches_link_nobody_and_name_both_sides() {
 fn local_users_nothing_matches_are_never_touched() {
     let loc = local(vec![local_only(1, "Ada@Contoso.com")]);
     let opts = options(OverwriteBehavior::AddUpdateAndDeactivate);
-    let plan = plan_import(&directory(vec![dir_user("b", "bo@contoso.com")]), &loc, &opts);
+    let plan = plan_import(
+        &directory(vec![dir_user("b", "bo@contoso.com")]),
+        &loc,
+        &opts,
+    );
     assert!(plan.updated.is_empty() && plan.deactivated.is_empty());
     let plan = plan_import(&directory(vec![]), &loc, &opts);
     assert!(
@@ -567,7 +596,12 @@ fn a_user_an_admin_deactivated_is_not_reactivated() {
     assert!(plan.updated.is_empty());
     assert_eq!(
         reasons(&plan),
-        vec![("a".into(), SkipReason::DeactivatedByAdmin { at: 951_782_400_000 })]
+        vec![(
+            "a".into(),
+            SkipReason::DeactivatedByAdmin {
+                at: 951_782_400_000
+            }
+        )]
     );
     assert!(
         plan.skipped[0]
@@ -594,9 +628,16 @@ fn links_of_another_tenant_are_left_alone() {
     let loc = local(vec![theirs, ours]);
     let mut dir = directory(vec![dir_user("a", "ada2@contoso.com")]);
     dir.tenant_id = Some("contoso-tenant".into());
-    let plan = plan_import(&dir, &loc, &options(OverwriteBehavior::AddUpdateAndDeactivate));
+    let plan = plan_import(
+        &dir,
+        &loc,
+        &options(OverwriteBehavior::AddUpdateAndDeactivate),
+    );
     assert_eq!(
-        plan.deactivated.iter().map(|d| d.local_id).collect::<Vec<_>>(),
+        plan.deactivated
+            .iter()
+            .map(|d| d.local_id)
+            .collect::<Vec<_>>(),
         vec![2],
         "only this tenant's users can be gone from it"
     );
@@ -609,7 +650,10 @@ fn links_of_another_tenant_are_left_alone() {
             }
         )]
     );
-    assert_eq!(plan.added[0].user.tenant_id.as_deref(), Some("contoso-tenant"));
+    assert_eq!(
+        plan.added[0].user.tenant_id.as_deref(),
+        Some("contoso-tenant")
+    );
 }
 
 #[test]
@@ -679,7 +723,8 @@ fn a_user_recreated_in_azure_ad_is_relinked_by_email_not_duplicated() {
 #[test]
 fn fields_past_their_limits_are_skipped_with_the_field_named() {
     let mut u = dir_user("a", "ada@contoso.com");
-    u.profile.set(ProfileField::EmployeeId, Some("E".repeat(17)));
+    u.profile
+        .set(ProfileField::EmployeeId, Some("E".repeat(17)));
     let plan = plan_import(&directory(vec![u]), &local(vec![]), &SyncOptions::default());
     assert_eq!(
         reasons(&plan),
@@ -758,6 +803,21 @@ fn groups_and_memberships_follow_the_directory() {
         "members only among imported users: the guest is not imported"
     );
     assert_eq!(g.memberships_removed, vec![("eng".into(), "zz".into())]);
+}
+
+#[test]
+fn a_count_read_from_another_tenant_is_not_compared() {
+    let loc = LocalState {
+        last_directory_count: Some(20),
+        last_directory_tenant: Some("fabrikam".into()),
+        ..LocalState::default()
+    };
+    let mut dir = directory(vec![dir_user("a", "ada@contoso.com")]);
+    dir.tenant_id = Some("contoso".into());
+    let opts = options(OverwriteBehavior::AddUpdateAndDeactivate);
+    assert!(!plan_import(&dir, &loc, &opts).safety.exceeds_threshold);
+    dir.tenant_id = Some("FABRIKAM".into());
+    assert!(plan_import(&dir, &loc, &opts).safety.exceeds_threshold);
 }
 
 #[test]

@@ -39,7 +39,14 @@ pub fn safety_check(plan: &ImportPlan, local: &LocalState, options: &SyncOptions
         ));
     }
     reasons.extend(mass_changes(plan, linked, allowed));
-    if let Some(last) = local.last_directory_count.filter(|l| *l > 0) {
+    let same_tenant = match (
+        local.last_directory_tenant.as_deref(),
+        plan.tenant_id.as_deref(),
+    ) {
+        (Some(then), Some(now)) => then.eq_ignore_ascii_case(now),
+        _ => true,
+    };
+    if let Some(last) = local.last_directory_count.filter(|l| *l > 0 && same_tenant) {
         let now = plan.directory_users;
         if now == 0 {
             reasons.push(format!(

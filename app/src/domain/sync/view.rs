@@ -62,6 +62,18 @@ impl PlanBucket {
     }
 }
 
+/// A change as the admin reads it: a manager by name where known.
+fn shown_change(change: &FieldChange, names: &super::plan::ManagerNames) -> FieldChange {
+    if change.field != super::plan::SyncField::Manager {
+        return change.clone();
+    }
+    FieldChange {
+        field: change.field,
+        old: names.old.clone().or_else(|| change.old.clone()),
+        new: names.new.clone().or_else(|| change.new.clone()),
+    }
+}
+
 /// One row of a preview (or of a run's results), ready to show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanRow {
@@ -116,7 +128,11 @@ impl PlanRow {
         Self {
             department: u.profile.get(ProfileField::Department).map(str::to_owned),
             job_title: u.profile.get(ProfileField::JobTitle).map(str::to_owned),
-            changes: update.changes.clone(),
+            changes: update
+                .changes
+                .iter()
+                .map(|c| shown_change(c, &update.manager_names))
+                .collect(),
             adopts_by: update.adopts_by.clone(),
             ..Self::new(seq, &u.display_name, &u.email)
         }
@@ -304,6 +320,12 @@ pub struct RunSummary {
     /// Who confirmed past the safety threshold.
     pub override_by: Option<String>,
     pub directory_users: Option<u64>,
+    /// The tenant the run read.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    /// The run whose deactivations this one undoes.
+    #[serde(default)]
+    pub undoes_run: Option<i64>,
 }
 
 /// Rows the admin excluded from the apply, per bucket.
@@ -425,6 +447,8 @@ mod tests {
                 groups: GroupCounts::default(),
                 results: None,
                 duration_ms: None,
+                tenant_id: None,
+                undoes_run: None,
                 error: None,
                 override_by: None,
                 directory_users: Some(24),
