@@ -4,12 +4,14 @@
 
 mod common;
 
+use app::domain::paging::UserQuery;
 use app::domain::profile::ProfileField;
 use app::domain::sync::plan::{SkipReason, SyncField};
+use app::domain::sync::view::RunState;
 use app::domain::sync::{PlanEntry, SyncOptions};
 use app::domain::user::{LocalUser, StatusOrigin, UserSource, UserStatus};
 use app::domain::user_input::{UserField, UserInput};
-use app::services::UserStore;
+use app::services::{GroupStore, UserStore};
 use common::TestDb;
 use server::graph::GraphClient;
 use server::graph_sim::GraphSim;
@@ -25,6 +27,8 @@ on_both_engines!(
     managers_are_linked_once_imported_and_diffed_like_any_field,
     a_preview_of_another_tenant_leaves_this_ones_users_alone,
     an_admins_deactivation_survives_the_next_sync,
+    groups_list_search_and_page_their_members,
+    a_runs_deactivations_are_undone_by_a_previewed_run,
 );
 
 /// Previews with `options`; returns the run and its stored entries.
@@ -388,4 +392,202 @@ async fn an_admins_deactivation_survives_the_next_sync(db: &TestDb) {
     let after = db.store.get_user(user.id).await.unwrap();
     assert_eq!(after.status, UserStatus::Deactivated);
     assert_eq!(after.status_origin, StatusOrigin::AzureAd);
+}
+
+async fn groups_list_search_and_page_their_members(db: &TestDb) {
+    let (sim, client) = common::emulator::start(120, 6, 66).await;
+    sync(&db.store, &client, &SyncOptions::default()).await;
+    let all = db.store.list_groups(&UserQuery::new("", 1)).await.unwrap();
+    assert_eq!(all.total, 6);
+    let names: Vec<&str> = all.items.iter().map(|g| g.name.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(names, sorted, "by name");
+
+    // The biggest group: its count is the platform users in it.
+    let biggest = all
+        .items
+        .iter()
+        .max_by_key(|g| g.member_count)
+        .unwrap()
+        .clone();
+    assert!(biggest.member_count > 0);
+    let local = db.store.load_local_state().await.unwrap();
+    let expected = local
+        .groups
+        .iter()
+        .find(|g| g.azure_object_id == biggest.azure_object_id)
+        .unwrap()
+        .member_azure_ids
+        .len() as u64;
+    assert_eq!(biggest.member_count, expected);
+    assert_eq!(db.store.get_group(biggest.id).await.unwrap(), biggest);
+
+    // Members a page at a time, every one exactly once.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut page = 1;
+    loop {
+        let members = db
+            .store
+            .group_members(biggest.id, &UserQuery::new("", page))
+            .await
+            .unwrap();
+        assert_eq!(members.total, expected);
+        if members.items.is_empty() {
+            break;
+        }
+        for m in &members.items {
+            assert!(seen.insert(m.id), "{} twice", m.email);
+        }
+        page += 1;
+    }
+    assert_eq!(seen.len() as u64, expected);
+
+    // A search by part of a name, in any case.
+    let needle: String = biggest
+        .name
+        .chars()
+        .skip(1)
+        .take(3)
+        .collect::<String>()
+        .to_uppercase();
+    let found = db
+        .store
+        .list_groups(&UserQuery::new(&needle, 1))
+        .await
+        .unwrap();
+    assert!(found.items.iter().any(|g| g.id == biggest.id), "{needle}");
+    assert!(
+        db.store
+            .list_groups(&UserQuery::new("no such group %_", 1))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+
+    // A user's groups on their page.
+    let member = db
+        .store
+        .group_members(biggest.id, &UserQuery::new("", 1))
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let theirs = db.store.user_groups(member.id).await.unwrap();
+    assert!(theirs.iter().any(|g| g.id == biggest.id));
+    let azure_id = member.azure_object_id.clone().unwrap();
+    let in_directory = sim.with_tenant(|t| {
+        t.groups
+            .iter()
+            .filter(|g| t.transitive_members(&g.id).contains(&azure_id))
+            .count()
+    });
+    assert_eq!(theirs.len(), in_directory);
+    assert_eq!(
+        db.store.get_group(biggest.id + 10_000).await,
+        Err(app::services::StoreError::NotFound)
+    );
+}
+
+async fn a_runs_deactivations_are_undone_by_a_previewed_run(db: &TestDb) {
+    let (sim, client) = common::emulator::start(80, 1, 67).await;
+    let deactivating = SyncOptions {
+        overwrite: app::domain::sync::OverwriteBehavior::AddUpdateAndDeactivate,
+        ..SyncOptions::default()
+    };
+    sync(&db.store, &client, &deactivating).await;
+    // Three people leave Azure AD; the next sync deactivates them.
+    let gone: Vec<String> = sim.with_tenant(|t| {
+        let ids: Vec<String> = t
+            .users
+            .iter()
+            .filter(|u| u.user_type == "Member" && u.account_enabled && u.manager_id.is_some())
+            .take(3)
+            .map(|u| u.id.clone())
+            .collect();
+        for id in &ids {
+            t.delete_user(id);
+        }
+        ids
+    });
+    let run = sync(&db.store, &client, &deactivating).await;
+    let summary = db.store.get_run(run).await.unwrap();
+    assert_eq!(summary.totals.results.map(|r| r.deactivated), Some(3));
+    // One of them an admin has already brought back.
+    let back = linked_to(&db.store, &gone[0]).await;
+    db.store
+        .set_user_status(back.id, UserStatus::Active)
+        .await
+        .unwrap();
+
+    let hub = ProgressHub::new();
+    let undo = server::sync::undo::preview_reactivation(
+        &db.store,
+        &hub,
+        run,
+        ADMIN,
+        server::sync::LockPolicy::default(),
+    )
+    .await
+    .unwrap();
+    let record = db.store.get_run(undo).await.unwrap();
+    assert_eq!(record.state, RunState::Previewed, "previewed, not applied");
+    assert_eq!(record.undoes_run, Some(run));
+    let entries: Vec<PlanEntry> = db
+        .store
+        .plan_entries(undo)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.entry)
+        .collect();
+    let updates = entries
+        .iter()
+        .filter(|e| matches!(e, PlanEntry::Update(_)))
+        .count();
+    let already = entries
+        .iter()
+        .filter(|e| matches!(e, PlanEntry::Skip(s) if s.reason == SkipReason::AlreadyActive))
+        .count();
+    assert_eq!((updates, already), (2, 1));
+    assert!(
+        !entries
+            .iter()
+            .any(|e| matches!(e, PlanEntry::Add(_) | PlanEntry::Deactivate(_))),
+        "nothing but the reactivations"
+    );
+
+    apply_run(&db.store, undo).await;
+    for id in &gone {
+        let user = linked_to(&db.store, id).await;
+        assert_eq!(user.status, UserStatus::Active, "{}", user.email);
+        assert_eq!(user.status_origin, StatusOrigin::Admin);
+    }
+    assert_eq!(
+        db.store.get_run(undo).await.unwrap().state,
+        RunState::Applied,
+        "recorded in the history"
+    );
+    // An undo is not "what Azure AD returned last time".
+    assert_eq!(
+        db.store
+            .load_local_state()
+            .await
+            .unwrap()
+            .last_directory_count,
+        Some(77)
+    );
+    // Nothing to undo in an undo, nor twice the same preview while one waits.
+    assert!(
+        server::sync::undo::preview_reactivation(
+            &db.store,
+            &hub,
+            undo,
+            ADMIN,
+            server::sync::LockPolicy::default()
+        )
+        .await
+        .is_err()
+    );
 }
