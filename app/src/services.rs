@@ -57,7 +57,7 @@ pub trait GroupStore: Send + Sync {
         id: i64,
         query: &UserQuery,
     ) -> Result<Page<LocalUser>, StoreError>;
-    /// Every group a user is in, by name.
+    /// The groups a user is in, by name (the first 200).
     async fn user_groups(&self, user_id: i64) -> Result<Vec<GroupSummary>, StoreError>;
 }
 

@@ -17,6 +17,16 @@ export type SimUser = {
   department?: string;
   accountEnabled?: boolean;
   userType?: string;
+  /** The manager's id (served by `$expand=manager`). */
+  managerId?: string | null;
+  /** `SMTP:primary`, `smtp:alias`. */
+  proxyAddresses?: string[];
+  otherMails?: string[];
+  companyName?: string;
+  city?: string;
+  country?: string;
+  usageLocation?: string;
+  employeeHireDate?: string;
 };
 
 export type SimGroup = { id: string; displayName: string; members: string[] };

@@ -35,7 +35,47 @@ on_both_engines!(
     every_user_is_read_in_batches_in_id_order,
     sync_options_are_saved_with_a_record_of_each_change,
     a_connection_is_saved_replaced_and_removed_with_its_record,
+    emails_folded_by_an_older_rule_are_refolded_once,
 );
+
+/// An address stored before emails were compared in Unicode NFC (decomposed
+/// `ë`, folded by lower-casing only) is found by the new rule after a
+/// reopen, and its composed twin is refused as taken.
+async fn emails_folded_by_an_older_rule_are_refolded_once(db: &TestDb) {
+    let decomposed = "Zoe\u{308}@Example.com";
+    let user = db
+        .store
+        .create_local_user(&person("Zoë", decomposed))
+        .await
+        .unwrap();
+    // As the previous version stored it.
+    sqlx::query("UPDATE users SET email_normalized = $1 WHERE id = $2")
+        .bind(decomposed.to_lowercase())
+        .bind(user.id)
+        .execute(db.store.pool())
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM settings WHERE key = 'folding_version'")
+        .execute(db.store.pool())
+        .await
+        .unwrap();
+    let reopened = Store::open(&db.url).await.unwrap();
+    let (folded,): (String,) = sqlx::query_as("SELECT email_normalized FROM users WHERE id = $1")
+        .bind(user.id)
+        .fetch_one(reopened.pool())
+        .await
+        .unwrap();
+    assert_eq!(folded, "zo\u{eb}@example.com");
+    assert_eq!(
+        reopened
+            .create_local_user(&person("Zoë again", "zo\u{eb}@example.com"))
+            .await,
+        Err(StoreError::EmailTaken {
+            owner: format!("Zoë ({decomposed})")
+        })
+    );
+    reopened.close().await;
+}
 
 async fn sync_options_are_saved_with_a_record_of_each_change(db: &TestDb) {
     use app::domain::sync::{OverwriteBehavior, SyncOptions};

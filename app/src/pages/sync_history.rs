@@ -169,7 +169,7 @@ fn RunDetails(run: RunSummary) -> impl IntoView {
     if let Some(ms) = run.duration_ms {
         facts.push(("Apply took", format_duration(ms)));
     }
-    if let Some(n) = run.directory_users {
+    if let Some(n) = run.directory_users.filter(|_| run.undoes_run.is_none()) {
         facts.push(("Directory users read", format_count(n)));
     }
     if let Some(tenant) = &run.tenant_id {

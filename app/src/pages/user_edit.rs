@@ -111,7 +111,7 @@ fn UserFacts(user: LocalUser) -> impl IntoView {
     let status = match (user.status, user.status_origin) {
         (UserStatus::Deactivated, StatusOrigin::Admin) => format!(
             "Deactivated by an admin on {}; a sync does not reactivate them",
-            user.status_changed_at.map(format_date).unwrap_or_default()
+            format_date(user.status_changed_at.unwrap_or(user.updated_at))
         ),
         (UserStatus::Active, StatusOrigin::Admin) => "Active, set by an admin".to_owned(),
         (status, StatusOrigin::AzureAd) => format!("{status}, as Azure AD says"),
@@ -128,13 +128,15 @@ fn UserFacts(user: LocalUser) -> impl IntoView {
                     view! { <span class="muted">"None"</span> }.into_any()
                 }
                 Ok(list) => {
+                    let more = (list.len() >= 200)
+                        .then(|| view! { <p class="muted small">"The first 200, by name."</p> });
                     let items = list
                         .into_iter()
                         .map(
                             |g| view! { <li><a href=format!("/groups/{}", g.id)>{g.name}</a></li> },
                         )
                         .collect_view();
-                    view! { <ul class="inline-list">{items}</ul> }.into_any()
+                    view! { <ul class="inline-list">{items}</ul>{more} }.into_any()
                 }
                 Err(e) => view! { <span role="alert">{e.to_string()}</span> }.into_any(),
             }

@@ -10,6 +10,9 @@ use app::services::{GroupStore, StoreError};
 use async_trait::async_trait;
 use std::sync::LazyLock;
 
+/// A user's page lists at most this many of their groups.
+pub const USER_GROUPS_SHOWN: u32 = 200;
+
 /// A group's columns and its member count.
 macro_rules! group_columns {
     () => {
@@ -128,9 +131,10 @@ impl GroupStore for Store {
             "SELECT ",
             group_columns!(),
             " FROM directory_groups g JOIN group_members gm ON gm.group_id = g.id \
-             WHERE gm.user_id = $1 ORDER BY g.name_folded, g.id"
+             WHERE gm.user_id = $1 ORDER BY g.name_folded, g.id LIMIT $2"
         ))
         .bind(user_id)
+        .bind(i64::from(USER_GROUPS_SHOWN))
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;

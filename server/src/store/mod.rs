@@ -6,6 +6,7 @@
 
 mod admins;
 mod connection;
+mod folding;
 mod groups;
 mod sessions;
 mod settings;
@@ -64,6 +65,8 @@ pub enum OpenError {
     Connect(sqlx::Error),
     #[error("could not migrate the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("could not refold the database's comparison columns: {0}")]
+    Refold(app::services::StoreError),
 }
 
 #[derive(Clone)]
@@ -117,12 +120,14 @@ impl Store {
             Engine::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Engine::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Self {
+        let store = Self {
             identity: url.clone(),
             pool,
             engine,
             sqlite_file,
-        })
+        };
+        store.refold().await.map_err(OpenError::Refold)?;
+        Ok(store)
     }
 
     pub fn engine(&self) -> Engine {

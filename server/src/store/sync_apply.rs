@@ -134,6 +134,30 @@ impl Store {
         rows.into_iter().map(|r| r.typed(run_id)).collect()
     }
 
+    /// The deactivations run `run_id` carried out (outcome done), in plan
+    /// order: what undoing it reverses.
+    pub async fn done_deactivations(
+        &self,
+        run_id: i64,
+    ) -> Result<Vec<app::domain::sync::PlannedDeactivation>, StoreError> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT seq, payload FROM sync_plan_rows \
+             WHERE run_id = $1 AND bucket = 'deactivated' AND outcome = 'done' ORDER BY seq",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.into_iter()
+            .map(|(seq, payload)| match parse_entry(run_id, seq, &payload)? {
+                PlanEntry::Deactivate(d) => Ok(d),
+                _ => Err(StoreError::Database(format!(
+                    "plan row {run_id}/{seq}: not a deactivation"
+                ))),
+            })
+            .collect()
+    }
+
     /// Every row of a run's plan with its outcome, in plan order.
     pub async fn plan_entries(&self, run_id: i64) -> Result<Vec<StoredEntry>, StoreError> {
         let rows: Vec<EntryRow> = sqlx::query_as(

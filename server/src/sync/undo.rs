@@ -4,13 +4,11 @@
 //! same dialog and finds it in Sync history.
 
 use super::lock::LockPolicy;
-use super::ports::SyncLocks;
+use super::ports::{PreviewStore, SyncLocks};
 use super::preview::{SyncError, counts};
 use super::progress::ProgressHub;
 use crate::store::{Store, now_millis};
-use app::domain::sync::PlanEntry;
 use app::domain::sync::progress::ProgressEvent;
-use app::domain::sync::run::RowOutcome;
 use app::domain::sync::undo::plan_reactivation;
 use app::domain::sync::view::RunState;
 
@@ -24,9 +22,11 @@ pub async fn preview_reactivation(
     policy: LockPolicy,
 ) -> Result<i64, SyncError> {
     let original = store.get_run(of_run).await?;
-    if original.state != RunState::Applied {
+    // Applied, or interrupted mid-apply and then discarded: what it did
+    // is in its rows' outcomes either way.
+    if !matches!(original.state, RunState::Applied | RunState::Discarded) {
         return Err(SyncError::NotApplicable(format!(
-            "Run {of_run} was not applied: it deactivated nobody."
+            "Run {of_run} has not been applied: it deactivated nobody."
         )));
     }
     if original.undoes_run.is_some() {
@@ -34,16 +34,7 @@ pub async fn preview_reactivation(
             "Run {of_run} reactivated users; it deactivated nobody."
         )));
     }
-    let deactivated: Vec<_> = store
-        .plan_entries(of_run)
-        .await?
-        .into_iter()
-        .filter(|row| row.outcome == Some(RowOutcome::Done))
-        .filter_map(|row| match row.entry {
-            PlanEntry::Deactivate(d) => Some(d),
-            _ => None,
-        })
-        .collect();
+    let deactivated = store.done_deactivations(of_run).await?;
     if deactivated.is_empty() {
         return Err(SyncError::NotApplicable(format!(
             "Run {of_run} deactivated nobody."
@@ -53,22 +44,45 @@ pub async fn preview_reactivation(
         .acquire(admin, None, policy)
         .await?
         .map_err(SyncError::Busy)?;
+    let run_id = match store
+        .create_run(admin, &original.options, now_millis())
+        .await
+    {
+        Ok(run_id) => run_id,
+        Err(e) => {
+            lock.release().await;
+            return Err(e.into());
+        }
+    };
+    let run_ended = original
+        .last_applied_at
+        .or(original.finished_at)
+        .unwrap_or(original.created_at);
     let result = async {
-        let run_id = store
-            .create_run(admin, &original.options, now_millis())
-            .await?;
         lock.attach(run_id).await?;
         store.mark_undo(run_id, of_run).await?;
-        let plan = plan_reactivation(&deactivated, &store.load_local_state().await?);
+        let local = store.load_local_state().await?;
+        let plan = plan_reactivation(&deactivated, &local, run_ended);
         store
             .save_preview(run_id, lock.token(), &plan, now_millis())
             .await?
             .map_err(|_| SyncError::LockLost)?;
-        Ok::<_, SyncError>((run_id, plan))
+        Ok::<_, SyncError>(plan)
     }
     .await;
+    let plan = match result {
+        Ok(plan) => plan,
+        Err(e) => {
+            // The run says why, rather than looking like a read that died.
+            let message = e.to_string();
+            let _ = store
+                .fail_run(run_id, lock.token(), &message, now_millis())
+                .await;
+            lock.release().await;
+            return Err(e);
+        }
+    };
     lock.release().await;
-    let (run_id, plan) = result?;
     tracing::info!(run_id, of_run, %admin, users = plan.updated.len(), "reactivation previewed");
     hub.publish(ProgressEvent::Previewed {
         run_id,

@@ -208,11 +208,23 @@ pub fn decide(change: UserChange<'_>, facts: &RowFacts, now: i64) -> RowDecision
             now_value.unwrap_or_default()
         ));
     }
+    // An admin deactivated them after the preview: a sync does not undo that.
+    let reactivates = changes.iter().any(|c| {
+        c.field == SyncField::Status && c.new.as_deref() == Some(UserStatus::Active.as_str())
+    });
+    let by_admin = matches!(change, UserChange::Update(u) if u.by_admin);
+    if reactivates
+        && !by_admin
+        && current.status == UserStatus::Deactivated
+        && current.status_origin == StatusOrigin::Admin
+    {
+        return RowDecision::Conflict(
+            "An admin deactivated this user after the preview; not reactivated.".into(),
+        );
+    }
     let mut user = current.clone();
     apply_changes(&mut user, changes, tenant, now);
-    if let UserChange::Update(u) = change
-        && u.by_admin
-    {
+    if by_admin {
         user.status_origin = StatusOrigin::Admin;
     }
     user.updated_at = now;
@@ -445,6 +457,33 @@ mod tests {
         assert!(matches!(
             decide(UserChange::Add(&add), &linked_already, 5),
             RowDecision::Conflict(_)
+        ));
+    }
+
+    #[test]
+    fn an_admins_deactivation_after_the_preview_is_not_reversed() {
+        let mut user = linked(1, "a", "ada@contoso.com");
+        user.status = UserStatus::Deactivated;
+        let mut reactivation = title_update(&user);
+        reactivation.changes = vec![FieldChange {
+            field: SyncField::Status,
+            old: Some("deactivated".into()),
+            new: Some("active".into()),
+        }];
+        // Between the preview and the apply: reactivated, then deactivated
+        // by an admin (the status reads the same as at the preview).
+        user.status_origin = StatusOrigin::Admin;
+        assert_eq!(
+            decide(UserChange::Update(&reactivation), &facts(&user), 5),
+            RowDecision::Conflict(
+                "An admin deactivated this user after the preview; not reactivated.".into()
+            )
+        );
+        // An undo is the admin's own reactivation.
+        reactivation.by_admin = true;
+        assert!(matches!(
+            decide(UserChange::Update(&reactivation), &facts(&user), 5),
+            RowDecision::Write(u) if u.status == UserStatus::Active && u.status_origin == StatusOrigin::Admin
         ));
     }
 

@@ -230,6 +230,9 @@ pub enum SkipReason {
     },
     /// Undoing a deactivation of a user who is active again.
     AlreadyActive,
+    /// Undoing a deactivation of a user deactivated again since (by an
+    /// admin, or by a later sync): that newer decision stands.
+    DeactivatedSince,
     /// A platform user linked to a user of another tenant: this sync cannot
     /// see them, so it does not take them for gone.
     OtherTenant {
@@ -282,6 +285,9 @@ impl fmt::Display for SkipReason {
                 "Matches the platform user {user}, whom another Azure AD user, {other}, matches too; neither is linked (fix the addresses in Azure AD)"
             ),
             Self::AlreadyActive => f.write_str("Active again already; nothing to undo"),
+            Self::DeactivatedSince => f.write_str(
+                "Deactivated again since, by an admin or a later sync; that decision stands",
+            ),
             Self::OtherTenant { tenant } => write!(
                 f,
                 "Linked to a user of another Azure AD tenant ({tenant}); left as it is"

@@ -324,6 +324,37 @@ fn blanking_or_rewriting_one_field_for_many_users_needs_the_override() {
         "{:?}",
         plan.safety.reasons
     );
+    // A field filled for everyone (a field dirsync has just started to
+    // sync) rewrites nothing: no override.
+    let filled = directory(
+        (1..=n)
+            .map(|i| {
+                let mut u = dir_user(&format!("u{i}"), &format!("u{i}@contoso.com"));
+                u.profile
+                    .set(ProfileField::Department, Some("Sales".into()));
+                u.profile.set(ProfileField::City, Some("Leeds".into()));
+                u
+            })
+            .collect(),
+    );
+    let plan = plan_import(&filled, &loc, &opts);
+    assert_eq!(plan.updated.len(), 100);
+    assert!(!plan.safety.exceeds_threshold, "{:?}", plan.safety.reasons);
+}
+
+#[test]
+fn adopting_many_hand_made_users_is_not_a_mass_rewrite() {
+    let users: Vec<_> = (1..=40)
+        .map(|i| local_only(i, &format!("u{i}@contoso.com")))
+        .collect();
+    let dir = directory(
+        (1..=40)
+            .map(|i| dir_user(&format!("u{i}"), &format!("u{i}@contoso.com")))
+            .collect(),
+    );
+    let plan = plan_import(&dir, &local(users), &SyncOptions::default());
+    assert_eq!(plan.updated.len(), 40, "every one adopted");
+    assert!(!plan.safety.exceeds_threshold, "{:?}", plan.safety.reasons);
 }
 
 #[test]

@@ -20,10 +20,16 @@ use crate::domain::user::UserStatus;
 
 pub fn safety_check(plan: &ImportPlan, local: &LocalState, options: &SyncOptions) -> SafetyCheck {
     let mut reasons = Vec::new();
+    // Users linked in the tenant read: another tenant's cannot be touched.
+    let this_tenant = |theirs: Option<&str>| match (theirs, plan.tenant_id.as_deref()) {
+        (Some(theirs), Some(ours)) => theirs.eq_ignore_ascii_case(ours),
+        _ => true,
+    };
     let linked = local
         .users
         .iter()
         .filter(|u| u.azure_object_id.is_some() && u.status == UserStatus::Active)
+        .filter(|u| this_tenant(u.tenant_id.as_deref()))
         .count() as u64;
     let deactivations = plan.deactivated.len() as u64;
     let allowed = options.threshold.allowed(linked);
@@ -75,7 +81,10 @@ fn mass_changes(plan: &ImportPlan, linked: u64, allowed: u64) -> Vec<String> {
     let mut blanked: BTreeMap<SyncField, u64> = BTreeMap::new();
     let mut changed: BTreeMap<SyncField, u64> = BTreeMap::new();
     let carried = plan.deactivated.iter().flat_map(|d| &d.changes);
-    for change in plan.updated.iter().flat_map(|u| &u.changes).chain(carried) {
+    // An adoption links a platform user made by hand: its changes are the
+    // link's, not Azure AD rewriting the users it already feeds.
+    let rewrites = plan.updated.iter().filter(|u| u.adopts_by.is_none());
+    for change in rewrites.flat_map(|u| &u.changes).chain(carried) {
         // A relink and a reactivation are not field data.
         if matches!(change.field, SyncField::AzureObjectId | SyncField::Status) {
             continue;
@@ -85,7 +94,10 @@ fn mass_changes(plan: &ImportPlan, linked: u64, allowed: u64) -> Vec<String> {
         if had && !has {
             *blanked.entry(change.field).or_default() += 1;
         }
-        *changed.entry(change.field).or_default() += 1;
+        // Filling an empty field (a new one above all) rewrites nothing.
+        if had {
+            *changed.entry(change.field).or_default() += 1;
+        }
     }
     let mut reasons = Vec::new();
     let blank_limit = allowed.max(MASS_CHANGE_MIN_USERS);

@@ -9,22 +9,39 @@ use super::plan::{
     SyncField, SyncedFields,
 };
 use super::planner::LocalState;
-use crate::domain::user::{LocalUser, UserStatus};
+use crate::domain::user::{LocalUser, StatusOrigin, UserStatus};
+use std::collections::HashMap;
 
-/// The plan that reactivates `deactivated` (the deactivations a run
-/// applied), against the platform as it is now.
-pub fn plan_reactivation(deactivated: &[PlannedDeactivation], local: &LocalState) -> ImportPlan {
+/// The plan that reactivates `deactivated` (the deactivations a run that
+/// ended at `run_ended` applied), against the platform as it is now. A user
+/// whose status changed since (an admin's decision above all, or a later
+/// sync) is left as they are: the undo reverses that run, nothing newer.
+pub fn plan_reactivation(
+    deactivated: &[PlannedDeactivation],
+    local: &LocalState,
+    run_ended: i64,
+) -> ImportPlan {
     let mut plan = ImportPlan::default();
+    let by_id: HashMap<i64, &LocalUser> = local.users.iter().map(|u| (u.id, u)).collect();
     for d in deactivated {
-        let Some(user) = local.users.iter().find(|u| u.id == d.local_id) else {
+        let Some(user) = by_id.get(&d.local_id).copied() else {
             continue;
         };
-        if user.status == UserStatus::Active {
+        let changed_since = user.status_origin == StatusOrigin::Admin
+            || user.status_changed_at.is_some_and(|at| at > run_ended);
+        let reason = if user.status == UserStatus::Active {
+            Some(SkipReason::AlreadyActive)
+        } else if changed_since {
+            Some(SkipReason::DeactivatedSince)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
             plan.skipped.push(SkippedUser {
                 directory_id: d.azure_object_id.clone(),
                 display_name: Some(user.display_name.clone()),
                 email_or_upn: user.email.clone(),
-                reason: SkipReason::AlreadyActive,
+                reason,
             });
             continue;
         }
@@ -65,7 +82,6 @@ mod tests {
     use crate::domain::sync::apply::apply_plan;
     use crate::domain::sync::fixtures::{linked, local};
     use crate::domain::sync::plan::DeactivationReason;
-    use crate::domain::user::StatusOrigin;
 
     fn deactivation(user: &LocalUser) -> PlannedDeactivation {
         PlannedDeactivation {
@@ -81,19 +97,50 @@ mod tests {
 
     #[test]
     fn reactivates_exactly_the_runs_deactivations_still_in_force() {
-        let mut gone = linked(1, "a", "ada@contoso.com");
-        gone.status = UserStatus::Deactivated;
+        let deactivated = |id, azure: &str, email: &str, at| LocalUser {
+            status: UserStatus::Deactivated,
+            status_changed_at: Some(at),
+            ..linked(id, azure, email)
+        };
+        // The run ended at 100.
+        let gone = deactivated(1, "a", "ada@contoso.com", 100);
         let back = linked(2, "b", "bo@contoso.com");
-        let mut untouched = linked(3, "c", "cy@contoso.com");
-        untouched.status = UserStatus::Deactivated;
-        let state = local(vec![gone.clone(), back.clone(), untouched.clone()]);
-        let plan = plan_reactivation(&[deactivation(&gone), deactivation(&back)], &state);
+        let untouched = deactivated(3, "c", "cy@contoso.com", 50);
+        let by_admin = LocalUser {
+            status_origin: StatusOrigin::Admin,
+            ..deactivated(4, "d", "di@contoso.com", 120)
+        };
+        let by_a_later_sync = deactivated(5, "e", "ed@contoso.com", 200);
+        let state = local(vec![
+            gone.clone(),
+            back.clone(),
+            untouched.clone(),
+            by_admin.clone(),
+            by_a_later_sync.clone(),
+        ]);
+        let plan = plan_reactivation(
+            &[
+                deactivation(&gone),
+                deactivation(&back),
+                deactivation(&by_admin),
+                deactivation(&by_a_later_sync),
+            ],
+            &state,
+            100,
+        );
         assert_eq!(
             plan.updated.iter().map(|u| u.local_id).collect::<Vec<_>>(),
             vec![1]
         );
-        assert_eq!(plan.skipped.len(), 1);
-        assert_eq!(plan.skipped[0].reason, SkipReason::AlreadyActive);
+        let reasons: Vec<_> = plan.skipped.iter().map(|s| s.reason.clone()).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                SkipReason::AlreadyActive,
+                SkipReason::DeactivatedSince,
+                SkipReason::DeactivatedSince
+            ]
+        );
         assert!(plan.deactivated.is_empty() && plan.added.is_empty());
         assert!(!plan.groups.has_changes());
 
@@ -107,6 +154,8 @@ mod tests {
         );
         assert_eq!(ada.email, gone.email);
         assert_eq!(ada.tenant_id, gone.tenant_id);
-        assert_eq!(after.users.iter().find(|u| u.id == 3), Some(&untouched));
+        for kept in [&untouched, &by_admin, &by_a_later_sync] {
+            assert_eq!(after.users.iter().find(|u| u.id == kept.id), Some(kept));
+        }
     }
 }
