@@ -156,8 +156,7 @@ fn UserTable(
                         <th scope="col">"Department"</th>
                         <th scope="col">"Job title"</th>
                         <th scope="col">"Manager"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Source"</th>
+                        <th scope="col">"Status and source"</th>
                         <th scope="col">"Last synced"</th>
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr>
@@ -203,8 +202,7 @@ fn UserRow(user: LocalUser, set_status: ServerAction<SetUserStatus>) -> impl Int
             <td>{user.profile.get(ProfileField::Department).map(str::to_owned).unwrap_or_else(dash)}</td>
             <td>{user.profile.get(ProfileField::JobTitle).map(str::to_owned).unwrap_or_else(dash)}</td>
             <td><ManagerCell manager=user.manager.clone() azure_id=user.manager_azure_id.clone()/></td>
-            <td><StatusBadge status=user.status/></td>
-            <td><SourceBadge source=user.source/></td>
+            <td class="badges"><StatusBadge status=user.status/>" "<SourceBadge source=user.source/></td>
             <td class="nowrap" title=user.last_synced_at.map(format_timestamp)>
                 {user.last_synced_at.map(format_date).unwrap_or_else(|| "Never".to_owned())}
             </td>
