@@ -184,7 +184,16 @@ pub fn plan_import(
             .push(i);
     }
 
-    let adoptions = adoptions(&candidates, &directory.users, local, &linked);
+    // Directory users with a platform user already: linked by object id, or
+    // about to relink the Azure AD orphan that holds their email. They adopt
+    // nobody, and answer for nobody else either.
+    let placed = |u: &DirectoryUser| {
+        linked.contains_key(u.id.as_str())
+            || email_of(u)
+                .and_then(|e| owner_of_email.get(&e.normalized()).copied())
+                .is_some_and(|o| relinkable(o))
+    };
+    let adoptions = adoptions(&candidates, &directory.users, local, &placed);
 
     // Matching: what each candidate would do, before email conflicts.
     let mut claimed: HashSet<i64> = HashSet::new();
@@ -384,7 +393,7 @@ fn adoptions<'a>(
     candidates: &[(&DirectoryUser, ImportedUser)],
     directory: &[DirectoryUser],
     local: &'a LocalState,
-    linked: &HashMap<&str, &LocalUser>,
+    placed: &dyn Fn(&DirectoryUser) -> bool,
 ) -> Vec<Option<Result<&'a LocalUser, SkipReason>>> {
     let unlinked: HashMap<String, &LocalUser> = local
         .users
@@ -396,7 +405,7 @@ fn adoptions<'a>(
         return vec![None; candidates.len()];
     }
     let matches_of = |user: &DirectoryUser| -> Vec<&'a LocalUser> {
-        if linked.contains_key(user.id.as_str()) {
+        if placed(user) {
             return Vec::new();
         }
         let mut found: Vec<&LocalUser> = addresses_of(user)

@@ -206,11 +206,26 @@ proptest! {
         let after = apply_plan(&local, &plan, 99);
         for user in local.users.iter().filter(|u| u.source == UserSource::Local) {
             let key = normalize_email(&user.email);
-            // Directory users not linked to anyone (in the tenant read).
-            let unlinked = |d: &&DirectoryUser| !local.users.iter().any(|l| {
-                l.azure_object_id.as_deref() == Some(d.id.as_str())
-                    && l.tenant_id.as_deref().is_none_or(|t| t.eq_ignore_ascii_case("t1"))
-            });
+            // Directory users with no platform user yet (in the tenant
+            // read): not linked, and not about to relink an Azure AD user
+            // whose object is gone and who holds their email.
+            let this_tenant = |l: &crate::domain::user::LocalUser| {
+                l.tenant_id.as_deref().is_none_or(|t| t.eq_ignore_ascii_case("t1"))
+            };
+            let unlinked = |d: &&DirectoryUser| {
+                let linked = local.users.iter().any(|l| {
+                    l.azure_object_id.as_deref() == Some(d.id.as_str()) && this_tenant(l)
+                });
+                let relinks = super::mapping::email_of(d).is_some_and(|e| {
+                    local.users.iter().any(|l| {
+                        l.source == UserSource::AzureAd
+                            && this_tenant(l)
+                            && normalize_email(&l.email) == e.normalized()
+                            && l.azure_object_id.as_deref().is_none_or(|id| !dir.users.iter().any(|o| o.id == id))
+                    })
+                });
+                !linked && !relinks
+            };
             let claimants: Vec<&DirectoryUser> = dir.users.iter().filter(unlinked).filter(|d| addresses_of(d).contains(&key)).collect();
             if let Some(update) = plan.updated.iter().find(|u| u.local_id == user.id) {
                 prop_assert_eq!(update.adopts_by.as_deref(), Some(user.email.as_str()));

@@ -578,6 +578,31 @@ fn ambiguous_matches_link_nobody_and_name_both_sides() {
 }
 
 #[test]
+fn a_directory_user_relinking_an_orphan_does_not_also_claim_a_hand_made_user() {
+    // b's email belongs to an Azure AD user whose object is gone (b relinks
+    // them); b's other mail is also the hand-made user's address, which
+    // only a answers to otherwise: a adopts them, in the first plan already.
+    let mut b = dir_user("b", "bo@x.com");
+    b.other_mails = vec!["ADA@X.COM".into()];
+    let dir = directory(vec![dir_user("a", "ada@x.com"), b]);
+    let loc = local(vec![
+        linked(1, "gone-0", "bo@x.com"),
+        local_only(2, "ada@x.com"),
+    ]);
+    let opts = options(OverwriteBehavior::AddAndUpdate);
+    let plan = plan_import(&dir, &loc, &opts);
+    let mut targets: Vec<(i64, &str)> = plan
+        .updated
+        .iter()
+        .map(|u| (u.local_id, u.user.azure_object_id.as_str()))
+        .collect();
+    targets.sort();
+    assert_eq!(targets, vec![(1, "b"), (2, "a")], "{plan:?}");
+    let after = super::apply::apply_plan(&loc, &plan, 9);
+    assert!(!plan_import(&dir, &after, &opts).has_changes());
+}
+
+#[test]
 fn local_users_nothing_matches_are_never_touched() {
     let loc = local(vec![local_only(1, "Ada@Contoso.com")]);
     let opts = options(OverwriteBehavior::AddUpdateAndDeactivate);
