@@ -191,7 +191,7 @@ pub fn plan_import(
         linked.contains_key(u.id.as_str())
             || email_of(u)
                 .and_then(|e| owner_of_email.get(&e.normalized()).copied())
-                .is_some_and(|o| relinkable(o))
+                .is_some_and(&relinkable)
     };
     let adoptions = adoptions(&candidates, &directory.users, local, &placed);
 
