@@ -55,7 +55,7 @@ async fn emails_folded_by_an_older_rule_are_refolded_once(db: &TestDb) {
         .execute(db.store.pool())
         .await
         .unwrap();
-    sqlx::query("DELETE FROM settings WHERE key = 'folding_version'")
+    sqlx::query("DELETE FROM store_meta WHERE key = 'folding_version'")
         .execute(db.store.pool())
         .await
         .unwrap();

@@ -43,3 +43,10 @@ CREATE INDEX group_members_by_user ON group_members (user_id);
 -- A run that undoes another's deactivations names it; it reads no
 -- directory, so it never stands for "what Azure AD returned last time".
 ALTER TABLE sync_runs ADD COLUMN undoes_run BIGINT;
+
+-- What the code itself records about the database (not an admin's
+-- settings): which folding rule the comparison columns follow.
+CREATE TABLE store_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

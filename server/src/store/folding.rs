@@ -1,11 +1,11 @@
 //! Values folded in Rust for comparison (`users.email_normalized`,
 //! `directory_groups.name_folded`) are recomputed when the folding rule
-//! changes: once per database, after the migrations, so that rows written
+//! changes: once per database (recorded in `store_meta`), after the migrations, so that rows written
 //! under an older rule are found by the new one. Version 1: emails in
 //! Unicode NFC (issue 13), group names folded by Rust rather than SQLite's
 //! ASCII-only `lower()`.
 
-use super::{Store, db_error, now_millis};
+use super::{Store, db_error};
 use app::domain::email::normalize_email;
 use app::services::StoreError;
 
@@ -19,7 +19,7 @@ impl Store {
     /// rule. A row whose new folding collides with another's (two addresses
     /// that only now read as one) keeps its old value and is logged.
     pub(super) async fn refold(&self) -> Result<(), StoreError> {
-        let done: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+        let done: Option<(String,)> = sqlx::query_as("SELECT value FROM store_meta WHERE key = $1")
             .bind(KEY)
             .fetch_optional(&self.pool)
             .await
@@ -73,12 +73,11 @@ impl Store {
         // Two processes starting at once both refold (the same result):
         // the second write replaces the first.
         sqlx::query(
-            "INSERT INTO settings (key, value, updated_at, updated_by) VALUES ($1, $2, $3, 'dirsync') \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            "INSERT INTO store_meta (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
         .bind(KEY)
         .bind(FOLDING_VERSION)
-        .bind(now_millis())
         .execute(&self.pool)
         .await
         .map_err(db_error)?;
