@@ -4,7 +4,7 @@
 
 use crate::domain::admin::Admin;
 use crate::domain::connection::{
-    ConnectionInput, ConnectionSettings, ConnectionTest, FieldProblem,
+    ConnectionInput, ConnectionSettings, ConnectionTest, FieldProblem, SecretExpiryView,
 };
 use crate::domain::group::GroupSummary;
 use crate::domain::paging::{Page, UserQuery};
@@ -208,6 +208,16 @@ pub trait AzureConnection: Send + Sync {
     /// Fills in the names of `groups` that have none, from the directory,
     /// as far as it can be read.
     async fn name_groups(&self, groups: &mut [GroupChoice]);
+    /// When the secret in use expires, as far as dirsync knows.
+    async fn secret_expiry_view(&self) -> Result<SecretExpiryView, StoreError>;
+    /// The admin's date for when the secret in use expires (milliseconds
+    /// since the epoch; `None` clears it), while Azure AD does not say;
+    /// returns what changed.
+    async fn set_secret_expiry(
+        &self,
+        admin: &str,
+        expires_at: Option<i64>,
+    ) -> Result<Vec<String>, ConnectionFailure>;
 }
 
 /// Everything the server functions reach, provided once as Leptos context.

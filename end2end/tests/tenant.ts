@@ -115,3 +115,23 @@ export async function generateTenant(request: APIRequestContext, users: number, 
   });
   expect(response.ok()).toBeTruthy();
 }
+
+/** One of the app registration's client secrets, as Graph lists it. */
+export type PasswordCredential = {
+  keyId: string;
+  displayName?: string;
+  hint?: string;
+  startDateTime: string;
+  endDateTime: string;
+};
+
+export async function passwordCredentials(request: APIRequestContext): Promise<PasswordCredential[]> {
+  const response = await (await asAdmin(request)).get(`${SIM}/credentials`);
+  expect(response.ok()).toBeTruthy();
+  return response.json();
+}
+
+export async function setPasswordCredentials(request: APIRequestContext, credentials: PasswordCredential[]) {
+  const response = await (await asAdmin(request)).put(`${SIM}/credentials`, { data: credentials });
+  expect(response.ok()).toBeTruthy();
+}

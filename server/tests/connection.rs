@@ -6,15 +6,17 @@
 mod common;
 
 use app::domain::connection::{
-    ConnectionSettings, ConnectionStatus, ConnectionTest, DemoMode, SecretState, TestOutcome,
+    ConnectionSettings, ConnectionStatus, ConnectionTest, DemoMode, ExpiryLevel, ExpiryNotice,
+    SecretExpiryView, SecretState, TestOutcome,
 };
-use common::app::{Setup, TestApp, serve, spawn};
+use app::domain::format::format_graph_timestamp;
+use common::app::{ADMIN_EMAIL, Setup, TestApp, encode, serve, spawn};
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use server::config::AzureEnv;
 use server::graph_sim::generate::generate;
-use server::graph_sim::{Faults, GraphSim};
+use server::graph_sim::{Faults, GraphSim, SimPasswordCredential};
 use server::secrets::SecretBox;
 
 /// Every log line of this test binary, at every level.
@@ -602,4 +604,167 @@ async fn the_group_scope_picker_searches_the_directory_before_any_import() {
             .contains("No Azure AD connection")
     );
     unconnected.db.teardown().await;
+}
+
+impl TestApp {
+    async fn secret_expiry(&self, cookie: &str) -> SecretExpiryView {
+        let (status, body) = self.call_form("/api/load_secret_expiry", cookie, "").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        serde_json::from_value(body).unwrap()
+    }
+
+    async fn enter_expiry(&self, cookie: &str, date: &str) -> (StatusCode, Value) {
+        self.call_form(
+            "/api/set_secret_expiry",
+            cookie,
+            &format!("date={}", encode(date)),
+        )
+        .await
+    }
+
+    /// The expiry notice Import Users shows, if any.
+    async fn import_expiry_notice(&self, cookie: &str) -> Option<ExpiryNotice> {
+        let (_, overview) = self.call_form("/api/sync_overview", cookie, "").await;
+        serde_json::from_value(overview["secret_expiry"].clone()).unwrap()
+    }
+}
+
+/// The emulated registration's secrets: the one in use ending `ends_in_days`
+/// from now, beside an expired one sharing its first three characters and
+/// another app secret.
+fn secrets_ending(sim: &GraphSim, ends_in_days: i64) -> Vec<SimPasswordCredential> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let day = 86_400_000;
+    let hint: String = sim.registration().client_secret.chars().take(3).collect();
+    let entry = |key: &str, hint: &str, from: i64, to: i64| SimPasswordCredential {
+        key_id: key.into(),
+        display_name: Some(format!("secret {key}")),
+        hint: Some(hint.into()),
+        start_date_time: format_graph_timestamp(now + from * day),
+        end_date_time: format_graph_timestamp(now + to * day),
+    };
+    vec![
+        entry("old", &hint, -400, -40),
+        entry("in-use", &hint, -20, ends_in_days),
+        entry("other", "zz9", -5, 700),
+    ]
+}
+
+#[tokio::test]
+async fn the_secret_expiry_is_read_at_each_test_and_sync_and_warned_of_before_it_ends() {
+    let (sim, base) = tenant(14).await;
+    let reg = sim.registration().clone();
+    let app = spawn(Setup {
+        env: pointed_at(&base),
+        ..Setup::default()
+    })
+    .await;
+    let cookie = app.session_cookie().await;
+    assert!(
+        !app.secret_expiry(&cookie).await.applies,
+        "no connection, no secret"
+    );
+    app.save(&cookie, input(&sim, &reg.client_secret)).await;
+    let view = app.secret_expiry(&cookie).await;
+    assert!(view.applies && view.expiry.is_none() && view.can_enter_by_hand());
+
+    // Test connection reads it: the emulated secret ends in 180 days.
+    let (test, _) = app.test_connection(&cookie).await;
+    assert!(test.succeeded(), "{test:?}");
+    let view = app.secret_expiry(&cookie).await;
+    let notice = view.notice.clone().unwrap();
+    assert_eq!(notice.level, ExpiryLevel::Fine);
+    assert!(notice.text.contains("(in 17"), "{}", notice.text);
+    assert!(!view.can_enter_by_hand());
+    assert_eq!(
+        app.import_expiry_notice(&cookie).await,
+        None,
+        "nothing to warn of"
+    );
+
+    // Ten days left, with an expired secret sharing its first characters.
+    sim.set_password_credentials(secrets_ending(&sim, 10));
+    app.test_connection(&cookie).await;
+    let notice = app.import_expiry_notice(&cookie).await.unwrap();
+    assert_eq!(notice.level, ExpiryLevel::Soon);
+    assert!(notice.text.contains(", in 9 days."), "{}", notice.text);
+    assert!(
+        notice
+            .text
+            .contains("App registrations > dirsync > Certificates & secrets")
+            && notice
+                .text
+                .contains("2 of the app's secrets start with the same three characters"),
+        "{}",
+        notice.text
+    );
+
+    // A sync reads it too: now it has ended.
+    sim.set_password_credentials(secrets_ending(&sim, -1));
+    let run = app.preview(&cookie).await;
+    assert!(run > 0);
+    let notice = app.import_expiry_notice(&cookie).await.unwrap();
+    assert_eq!(notice.level, ExpiryLevel::Expired, "{}", notice.text);
+    // Azure AD says, so there is nothing to enter by hand.
+    let (status, body) = app.enter_expiry(&cookie, "2099-01-01").await;
+    assert!(status.is_client_error(), "{status} {body}");
+
+    // A new secret starts afresh. Azure AD now refuses to show the app
+    // (no permission that reads applications): Settings says why, and the
+    // admin enters the date by hand.
+    app.call_form("/api/remove_connection", &cookie, "").await;
+    app.save(&cookie, input(&sim, &reg.client_secret)).await;
+    sim.set_faults(Faults {
+        roles: Some(vec!["User.Read.All".into(), "Group.Read.All".into()]),
+        ..Faults::default()
+    });
+    app.test_connection(&cookie).await;
+    let view = app.secret_expiry(&cookie).await;
+    let why = view.expiry.as_ref().and_then(|e| e.unreadable()).unwrap();
+    assert!(why.contains("Directory.Read.All"), "{why}");
+    assert!(view.notice.is_none() && view.can_enter_by_hand());
+    let before = app.raw_settings().await;
+    for bad in ["2027-02-30", "tomorrow", "2027-1-1", &"9".repeat(5000)] {
+        let (status, body) = app.enter_expiry(&cookie, bad).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad:.20}: {body}"
+        );
+        assert!(body.to_string().contains("YYYY-MM-DD"), "{body}");
+    }
+    assert_eq!(
+        app.raw_settings().await,
+        before,
+        "refused dates change nothing"
+    );
+    let (status, body) = app.enter_expiry(&cookie, "2099-01-01").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!(["Client secret expiry entered by hand: 2099-01-01"])
+    );
+    let notice = app.secret_expiry(&cookie).await.notice.unwrap();
+    assert_eq!(notice.level, ExpiryLevel::Fine);
+    assert!(
+        notice
+            .text
+            .starts_with("The client secret expires on 2099-01-01")
+            && notice.text.contains(&format!("Entered by {}", ADMIN_EMAIL)),
+        "{}",
+        notice.text
+    );
+    let (_, body) = app.enter_expiry(&cookie, "").await;
+    assert_eq!(
+        body,
+        json!(["Client secret expiry entered by hand cleared"])
+    );
+    assert!(app.secret_expiry(&cookie).await.notice.is_none());
+
+    let stored = app.raw_settings().await;
+    assert!(!stored.contains(&reg.client_secret), "{stored}");
+    app.db.teardown().await;
 }

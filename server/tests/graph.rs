@@ -468,3 +468,40 @@ async fn groups_members_and_managers() {
         "404 means no manager"
     );
 }
+
+#[tokio::test]
+async fn the_app_reads_its_own_secrets_and_finds_the_one_it_signs_in_with() {
+    use app::domain::connection::secret_expiry::find_expiry;
+    let sim = start(generate(5, 0, 3)).await;
+    let client = sim.client();
+    let app = client.app_credentials().await.unwrap();
+    assert_eq!(app.app_name.as_deref(), Some("dirsync"));
+    assert_eq!(app.credentials.len(), 2);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let hint = client.secret_hint();
+    assert_eq!(hint.chars().count(), 3);
+    let found = find_expiry(&app.credentials, &hint, app.app_name.as_deref(), now).unwrap();
+    let days = (found.expires_at - now) / 86_400_000;
+    assert!((179..=180).contains(&days), "{days}");
+    assert_eq!(found.sharing_hint, 1, "the expired secret has another hint");
+
+    // Without a permission that reads applications: the admin's message.
+    sim.faults(Faults {
+        roles: Some(vec!["User.Read.All".into(), "Group.Read.All".into()]),
+        ..Faults::default()
+    });
+    let client = sim.client();
+    let refused = client.app_credentials().await.unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            GraphError::MissingConsent {
+                permission: "Directory.Read.All"
+            }
+        ),
+        "{refused:?}"
+    );
+}

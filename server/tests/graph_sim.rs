@@ -628,3 +628,101 @@ async fn the_control_api_changes_the_tenant_and_faults() {
         .unwrap();
     assert_eq!(generated["users"], 40);
 }
+
+#[tokio::test]
+async fn the_app_registration_lists_its_secrets_by_hint_never_by_value() {
+    let sim = start().await;
+    let token = sim.token().await;
+    let reg = sim.sim.registration().clone();
+    let path = format!(
+        "/v1.0/applications(appId='{}')?$select=id,appId,displayName,passwordCredentials",
+        reg.client_id
+    );
+    let (status, app) = sim.get(&path, Some(&token), false).await;
+    assert_eq!(status, StatusCode::OK, "{app}");
+    assert_eq!(app["appId"], reg.client_id.as_str());
+    assert_eq!(app["displayName"], "dirsync");
+    assert!(
+        app["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("$metadata#applications(id,appId,displayName,passwordCredentials)/$entity")
+    );
+    let secrets = app["passwordCredentials"].as_array().unwrap();
+    assert_eq!(secrets.len(), 2, "the one in use and an expired one");
+    let hint: String = reg.client_secret.chars().take(3).collect();
+    let in_use = secrets.iter().find(|s| s["hint"] == hint.as_str()).unwrap();
+    assert!(in_use["endDateTime"].as_str().unwrap().ends_with('Z'));
+    assert!(secrets.iter().all(|s| s["secretText"].is_null()));
+    assert!(!app.to_string().contains(&reg.client_secret));
+
+    // `$select` narrows the object; an unknown property is refused.
+    let (_, narrow) = sim
+        .get(
+            &format!(
+                "/v1.0/applications(appId='{}')?$select=displayName",
+                reg.client_id
+            ),
+            Some(&token),
+            false,
+        )
+        .await;
+    assert_eq!(narrow.as_object().unwrap().len(), 2, "{narrow}");
+    let (status, bad) = sim
+        .get(
+            &format!(
+                "/v1.0/applications(appId='{}')?$select=secrets",
+                reg.client_id
+            ),
+            Some(&token),
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    // Another app, a segment Graph does not have, and no token.
+    let (status, body) = sim
+        .get(
+            "/v1.0/applications(appId='11111111-2222-4333-8444-555555555555')",
+            Some(&token),
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "Request_ResourceNotFound");
+    let (status, _) = sim.get("/v1.0/frobnicate", Some(&token), false).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = sim.get(&path, None, false).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Without a role that reads applications: 403, as Graph answers.
+    sim.sim.set_faults(Faults {
+        roles: Some(vec!["User.Read.All".into(), "Group.Read.All".into()]),
+        ..Faults::default()
+    });
+    let token = sim.token().await;
+    let (status, body) = sim.get(&path, Some(&token), false).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "Authorization_RequestDenied");
+
+    // The control API replaces the list, and refuses times that are not.
+    let http = &sim.http;
+    let r = http
+        .put(format!("{}/_sim/credentials", sim.base))
+        .body(r#"[{"keyId":"k","hint":"abc","startDateTime":"2026-01-01T00:00:00Z","endDateTime":"2026-12-24T00:00:00Z"}]"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        sim.sim.password_credentials()[0].hint.as_deref(),
+        Some("abc")
+    );
+    let r = http
+        .put(format!("{}/_sim/credentials", sim.base))
+        .body(r#"[{"keyId":"k","startDateTime":"2026-01-01","endDateTime":"soon"}]"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(sim.sim.password_credentials().len(), 1, "unchanged");
+}

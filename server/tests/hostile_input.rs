@@ -56,6 +56,8 @@ const FUNCTIONS: &[Function] = &[
     ("/api/save_connection", Json, &[("input", ConnectionInput)]),
     ("/api/remove_connection", Form, &[]),
     ("/api/test_connection", Form, &[]),
+    ("/api/load_secret_expiry", Form, &[]),
+    ("/api/set_secret_expiry", Form, &[("date", Text)]),
     ("/api/load_sync_settings", Form, &[]),
     (
         "/api/search_directory_groups",

@@ -57,6 +57,70 @@ pub fn format_date(millis: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// Milliseconds since the Unix epoch as a Graph `DateTimeOffset`,
+/// "2027-06-01T10:20:30Z".
+pub fn format_graph_timestamp(millis: i64) -> String {
+    let secs = millis.div_euclid(1000);
+    let rem = secs.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        format_date(millis),
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// A day, "YYYY-MM-DD", as milliseconds since the Unix epoch at its start
+/// (midnight UTC); `None` when it is not a real day.
+pub fn millis_of_date(date: &str) -> Option<i64> {
+    if !crate::domain::profile::is_iso_date(date) {
+        return None;
+    }
+    let number = |r: std::ops::Range<usize>| date[r].parse::<i64>().ok();
+    let days = days_from_civil(number(0..4)?, number(5..7)?, number(8..10)?);
+    Some(days * 86_400_000)
+}
+
+/// A Graph `DateTimeOffset` in UTC ("2027-06-01T10:20:30Z", with or
+/// without fractions of a second, or "+00:00") as milliseconds since the
+/// Unix epoch; `None` for anything else.
+pub fn millis_of_graph_timestamp(value: &str) -> Option<i64> {
+    let day = millis_of_date(value.get(..10)?)?;
+    let time = value.get(10..)?.strip_prefix('T')?;
+    let time = time
+        .strip_suffix('Z')
+        .or_else(|| time.strip_suffix("+00:00"))?;
+    let (clock, fraction) = time.split_once('.').unwrap_or((time, ""));
+    let parts: Vec<&str> = clock.split(':').collect();
+    let [h, m, s] = parts.as_slice() else {
+        return None;
+    };
+    let field = |text: &str, max: i64| {
+        (text.len() == 2 && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse::<i64>().ok())
+            .flatten()
+            .filter(|n| *n <= max)
+    };
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let millis: i64 = format!("{fraction:0<3}").get(..3)?.parse().ok()?;
+    let seconds = field(h, 23)? * 3600 + field(m, 59)? * 60 + field(s, 59)?;
+    Some(day + seconds * 1000 + millis)
+}
+
+/// Howard Hinnant's civil-to-days algorithm: days since 1970-01-01.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -100,5 +164,40 @@ mod tests {
         // A leap day.
         assert_eq!(format_timestamp(951_782_400_000), "2000-02-29 00:00 UTC");
         assert_eq!(format_date(951_782_400_000), "2000-02-29");
+    }
+
+    #[test]
+    fn days_and_graph_timestamps_read_back_what_is_formatted() {
+        assert_eq!(millis_of_date("1970-01-01"), Some(0));
+        assert_eq!(millis_of_date("2000-02-29"), Some(951_782_400_000));
+        assert_eq!(millis_of_date("2001-02-29"), None);
+        assert_eq!(
+            millis_of_graph_timestamp("2026-11-26T04:54:38Z"),
+            Some(1_795_668_878_000)
+        );
+        assert_eq!(
+            millis_of_graph_timestamp("2026-11-26T04:54:38.25Z"),
+            Some(1_795_668_878_250)
+        );
+        assert_eq!(
+            millis_of_graph_timestamp("2026-11-26T04:54:38.1234567+00:00"),
+            Some(1_795_668_878_123)
+        );
+        assert_eq!(
+            format_graph_timestamp(1_795_668_878_000),
+            "2026-11-26T04:54:38Z"
+        );
+        for bad in [
+            "2026-11-26",
+            "2026-11-26T25:00:00Z",
+            "2026-11-26T04:54:38+02:00",
+            "x",
+        ] {
+            assert_eq!(millis_of_graph_timestamp(bad), None, "{bad}");
+        }
+        for day in [-1000_i64, 0, 10_957, 20_000, 2_900_000] {
+            let millis = day * 86_400_000;
+            assert_eq!(millis_of_date(&format_date(millis)), Some(millis));
+        }
     }
 }

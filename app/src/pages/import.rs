@@ -16,6 +16,7 @@ use crate::domain::connection::ConnectionStatus;
 use crate::domain::format::{format_count, format_timestamp};
 use crate::domain::sync::progress::ProgressEvent;
 use crate::domain::sync::view::{ExcludedCounts, ImportOverview, PreviewSummary, RunSummary};
+use crate::pages::settings::expiry_tone;
 use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -108,7 +109,16 @@ fn ImportPanel(
         !p.is_running() && open_preview.is_some()
     };
 
+    let expiry = overview.secret_expiry.clone().map(|n| {
+        view! {
+            <p id="secret-expiry" class=expiry_tone(n.level)>
+                {n.text} " " <a href="/settings">"Settings"</a>
+            </p>
+        }
+    });
+
     view! {
+        {expiry}
         <section class="card import-start" aria-labelledby="connection-title">
             <div class="import-start-text">
                 <h2 id="connection-title" class="card-title">"Azure AD connection"</h2>

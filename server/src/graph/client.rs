@@ -6,11 +6,12 @@ use super::cloud::Endpoints;
 use super::credentials::Credentials;
 use super::error::{GraphError, PagingFault, SignInFailure};
 use super::model::{
-    GROUP_SELECT, GraphErrorJson, GroupJson, MANAGER_EXPAND, MAX_PAGE_SIZE, MemberJson, PageJson,
-    TokenErrorJson, TokenJson, USER_SELECT, UserJson,
+    ApplicationJson, GROUP_SELECT, GraphErrorJson, GroupJson, MANAGER_EXPAND, MAX_PAGE_SIZE,
+    MemberJson, PageJson, PasswordCredentialJson, TokenErrorJson, TokenJson, USER_SELECT, UserJson,
 };
 use super::permissions::{PermissionReport, inspect_token};
 use super::retry::{RetryPolicy, Sleeper, jitter, parse_retry_after, tokio_sleeper};
+use app::domain::connection::secret_expiry::{PasswordCredential, hint_of};
 use app::domain::directory::{DirectoryGroup, DirectoryUser, GroupMember, MemberKind};
 use bytes::Bytes;
 use reqwest::{RequestBuilder, StatusCode};
@@ -28,6 +29,13 @@ const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 /// The most pages one read follows: 100 million users at Graph's page
 /// size of 999, or 12 million at the 120 it once cut pages to.
 pub const MAX_PAGES_PER_READ: u32 = 100_000;
+
+/// The app registration's name and its client secrets' entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppCredentials {
+    pub app_name: Option<String>,
+    pub credentials: Vec<PasswordCredential>,
+}
 
 /// How a paged fetch is going, handed to the caller with every page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -385,6 +393,34 @@ impl GraphClient {
             }
         }
         Ok(progress)
+    }
+
+    // ---- the app registration ------------------------------------------
+
+    /// The app registration's name and client secrets (never their values),
+    /// to tell when the secret in use expires (graph-api.md §10).
+    #[tracing::instrument(skip_all)]
+    pub async fn app_credentials(&self) -> Result<AppCredentials, GraphError> {
+        let app_id = self.credentials.client_id.replace('\'', "''");
+        let url = self.endpoints.v1(&format!(
+            "applications(appId='{}')?$select=id,appId,displayName,passwordCredentials",
+            encode_path_segment(&app_id)
+        ));
+        let app: ApplicationJson = self.get_json(&url, "Directory.Read.All", false).await?;
+        Ok(AppCredentials {
+            app_name: app.display_name,
+            credentials: app
+                .password_credentials
+                .into_iter()
+                .map(PasswordCredentialJson::into_domain)
+                .collect(),
+        })
+    }
+
+    /// What Graph shows of the secret this client signs in with: its first
+    /// three characters, to find its entry among the app's credentials.
+    pub fn secret_hint(&self) -> String {
+        hint_of(self.credentials.client_secret.expose_secret())
     }
 
     // ---- the directory -------------------------------------------------

@@ -9,7 +9,7 @@ mod model;
 mod permissions;
 mod retry;
 
-pub use client::{FetchProgress, GraphClient, MAX_PAGES_PER_READ};
+pub use client::{AppCredentials, FetchProgress, GraphClient, MAX_PAGES_PER_READ};
 pub use cloud::{Cloud, CloudHosts, Endpoints};
 pub use credentials::Credentials;
 pub use error::{GraphError, PagingFault, SignInFailure};

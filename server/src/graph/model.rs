@@ -2,9 +2,11 @@
 //! mapping to the domain's types. Unknown fields are ignored; a missing
 //! required field is an error naming the object, never a guess.
 
+use app::domain::connection::secret_expiry::PasswordCredential;
 use app::domain::directory::{
     DirectoryGroup, DirectoryUser, DirectoryUserType, GroupMember, MemberKind,
 };
+use app::domain::format::millis_of_graph_timestamp;
 use app::domain::profile::{LIST_SEPARATOR, PROFILE, Profile, ValueKind};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -382,5 +384,39 @@ mod tests {
         .unwrap();
         assert_eq!(page.count, Some(1200));
         assert!(page.next_link.unwrap().contains("$skiptoken=X"));
+    }
+}
+
+/// `GET /applications(appId='...')?$select=displayName,passwordCredentials`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationJson {
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub password_credentials: Vec<PasswordCredentialJson>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordCredentialJson {
+    key_id: Option<String>,
+    display_name: Option<String>,
+    hint: Option<String>,
+    start_date_time: Option<String>,
+    end_date_time: Option<String>,
+}
+
+impl PasswordCredentialJson {
+    /// An entry whose end is not a readable time has no end: it is then
+    /// never taken as the secret's (graph-api.md §10).
+    pub fn into_domain(self) -> PasswordCredential {
+        let time = |t: Option<String>| t.as_deref().and_then(millis_of_graph_timestamp);
+        PasswordCredential {
+            key_id: self.key_id.unwrap_or_default(),
+            display_name: self.display_name,
+            hint: self.hint,
+            starts_at: time(self.start_date_time),
+            ends_at: time(self.end_date_time),
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! it answers plain JSON, not Graph's shapes.
 
 use super::SimState;
+use super::applications::SimPasswordCredential;
 use super::faults::Faults;
 use super::generate::{Rng, generate};
 use super::tenant::{MAX_GROUPS, MAX_MEMBERSHIPS, MAX_USERS, SimGroup, SimUser, Tenant};
@@ -30,6 +31,10 @@ pub fn routes() -> Listed<Arc<SimState>> {
         .route("/_sim/groups/{id}", put(put_group).delete(delete_group))
         .route("/_sim/faults", get(get_faults).put(put_faults))
         .route("/_sim/revoke-tokens", post(revoke_tokens))
+        .route(
+            "/_sim/credentials",
+            get(get_credentials).put(put_credentials),
+        )
 }
 
 fn problem(status: StatusCode, message: impl Into<String>) -> Response {
@@ -240,4 +245,34 @@ async fn put_faults(State(state): State<Arc<SimState>>, body: String) -> Respons
 async fn revoke_tokens(State(state): State<Arc<SimState>>) -> Response {
     state.revoke_tokens();
     StatusCode::NO_CONTENT.into_response()
+}
+
+async fn get_credentials(State(state): State<Arc<SimState>>) -> Response {
+    Json(
+        &*state
+            .password_credentials
+            .read()
+            .unwrap_or_else(|e| e.into_inner()),
+    )
+    .into_response()
+}
+
+/// Replaces the registration's `passwordCredentials`, e.g. with one that
+/// ends next week, to show the expiry warning.
+async fn put_credentials(State(state): State<Arc<SimState>>, body: String) -> Response {
+    let credentials: Vec<SimPasswordCredential> = match parse(&body) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if credentials.len() > 100 {
+        return problem(StatusCode::BAD_REQUEST, "at most 100 credentials");
+    }
+    if let Some(message) = credentials.iter().find_map(|c| c.validate().err()) {
+        return problem(StatusCode::BAD_REQUEST, message);
+    }
+    *state
+        .password_credentials
+        .write()
+        .unwrap_or_else(|e| e.into_inner()) = credentials.clone();
+    Json(credentials).into_response()
 }

@@ -7,6 +7,7 @@
 //! app in demo mode. Its control API (`/_sim/...`) changes the tenant and
 //! injects faults; it exists only where the emulator runs.
 
+mod applications;
 mod collection;
 mod control;
 mod faults;
@@ -17,6 +18,7 @@ mod tenant;
 mod token;
 mod users;
 
+pub use applications::SimPasswordCredential;
 pub use faults::Faults;
 pub use tenant::{AppRegistration, SimGroup, SimObject, SimUser, Tenant};
 
@@ -41,6 +43,10 @@ pub struct SimState {
     /// Signs tokens; replaced to revoke every token issued so far.
     token_key: RwLock<[u8; 32]>,
     service_principal_id: String,
+    /// The application object's id (not its appId, the client id).
+    application_object_id: String,
+    /// The registration's client secrets, as `passwordCredentials` lists them.
+    password_credentials: RwLock<Vec<SimPasswordCredential>>,
     page_tokens: odata::PageTokens,
     /// Graph requests served (token requests excluded), for "every n-th".
     graph_requests: AtomicU64,
@@ -127,14 +133,21 @@ impl GraphSim {
         let mut page_key = [0u8; 32];
         getrandom::fill(&mut page_key).expect("the operating system's random source failed");
         let mut rng = generate::Rng::new(seed.wrapping_add(1));
+        let service_principal_id = rng.guid();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let credentials = applications::initial_credentials(&registration, now);
         Self {
             state: Arc::new(SimState {
                 registration,
+                application_object_id: rng.guid(),
+                password_credentials: RwLock::new(credentials),
                 tenant: RwLock::new(tenant),
                 faults: Mutex::new(Faults::default()),
                 prefix: prefix.trim_end_matches('/').to_owned(),
                 token_key: RwLock::new(key),
-                service_principal_id: rng.guid(),
+                service_principal_id,
                 page_tokens: odata::PageTokens { key: page_key },
                 graph_requests: AtomicU64::new(0),
                 all_requests: AtomicU64::new(0),
@@ -194,7 +207,28 @@ impl GraphSim {
                 "/v1.0/groups/{id}/transitiveMembers",
                 get(groups::list_transitive_members),
             )
+            // `applications(appId='...')`: the one key-segment Graph call
+            // dirsync makes; the static routes above take precedence.
+            .route("/v1.0/{segment}", get(applications::get_application))
             .with_state(self.state.clone())
+    }
+
+    /// The registration's client secrets as Graph lists them.
+    pub fn password_credentials(&self) -> Vec<SimPasswordCredential> {
+        self.state
+            .password_credentials
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the registration's client secrets (to make one expire).
+    pub fn set_password_credentials(&self, credentials: Vec<SimPasswordCredential>) {
+        *self
+            .state
+            .password_credentials
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = credentials;
     }
 
     /// The control API (`/_sim/...`), which changes the tenant and injects

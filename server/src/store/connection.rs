@@ -2,12 +2,14 @@
 //! client secret is stored sealed (see `secrets.rs`), never in the clear.
 
 use super::Store;
-use app::domain::connection::Cloud;
+use app::domain::connection::{Cloud, SecretExpiry};
 use app::services::StoreError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 const AZURE_CONNECTION: &str = "azure_connection";
+/// What is known of the client secret's expiry (see `secret_expiry.rs`).
+const SECRET_EXPIRY: &str = "azure_connection.secret_expiry";
 
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedConnection {
@@ -49,6 +51,24 @@ impl Store {
 
     pub async fn remove_connection(&self, admin: &str, change: &str) -> Result<(), StoreError> {
         self.save_setting::<SavedConnection>(AZURE_CONNECTION, None, admin, &[change.to_owned()])
+            .await
+    }
+
+    /// The last word on the client secret's expiry, for whichever secret
+    /// it was about.
+    pub async fn secret_expiry(&self) -> Result<Option<SecretExpiry>, StoreError> {
+        self.setting(SECRET_EXPIRY).await
+    }
+
+    /// Saves it; `changes` records what an admin entered (a read from
+    /// Azure AD records none).
+    pub async fn save_secret_expiry(
+        &self,
+        by: &str,
+        expiry: &SecretExpiry,
+        changes: &[String],
+    ) -> Result<(), StoreError> {
+        self.save_setting(SECRET_EXPIRY, Some(expiry), by, changes)
             .await
     }
 }

@@ -7,7 +7,7 @@ use crate::graph::REQUIRED_PERMISSIONS;
 use crate::store::{SavedConnection, now_millis};
 use app::domain::connection::{
     ConnectionField, ConnectionInput, ConnectionSettings, ConnectionTest, DemoMode,
-    PermissionCheck, ReadCheck, ShownValue, TestOutcome,
+    PermissionCheck, ReadCheck, SecretExpiryView, ShownValue, TestOutcome,
 };
 use app::domain::settings::{GROUP_MATCHES_SHOWN, GroupChoice, GroupSearch, search_groups};
 use app::services::{AzureConnection, ConnectionFailure, StoreError};
@@ -191,6 +191,25 @@ impl AzureConnection for ConnectionService {
         }
     }
 
+    async fn secret_expiry_view(&self) -> Result<SecretExpiryView, StoreError> {
+        let saved = self.store.saved_connection().await?;
+        let connection = self.resolve(saved.as_ref());
+        let expiry = self.secret_expiry().await?;
+        Ok(SecretExpiryView {
+            applies: self.secret_key(&connection, saved.as_ref()).is_some(),
+            notice: expiry.as_ref().and_then(|e| e.notice(now_millis())),
+            expiry,
+        })
+    }
+
+    async fn set_secret_expiry(
+        &self,
+        admin: &str,
+        expires_at: Option<i64>,
+    ) -> Result<Vec<String>, ConnectionFailure> {
+        self.enter_secret_expiry(admin, expires_at).await
+    }
+
     async fn test_connection(&self) -> Result<ConnectionTest, StoreError> {
         let connection = self.current().await?;
         let simulated = matches!(connection, Connection::Demo(_));
@@ -220,6 +239,9 @@ impl AzureConnection for ConnectionService {
                 });
             }
         };
+        // The secret's expiry, kept for Settings and Import Users; a failed
+        // read is kept with its reason and does not fail the test.
+        self.read_secret_expiry(&connection, &client).await?;
         let read = |what: &str, result: Result<Option<u64>, crate::graph::GraphError>| ReadCheck {
             what: what.to_owned(),
             result: result.map_err(|e| e.to_string()),

@@ -11,6 +11,7 @@ pub mod lock;
 pub mod ports;
 pub mod preview;
 pub mod progress;
+mod secret_expiry;
 pub mod service;
 pub mod undo;
 

@@ -9,7 +9,8 @@ use super::lock::LockPolicy;
 use super::preview::{PreviewJob, SyncError};
 use super::progress::ProgressHub;
 use crate::graph::RetryPolicy;
-use crate::store::{RunRecord, Store, StoredEntry};
+use crate::store::{RunRecord, Store, StoredEntry, now_millis};
+use app::domain::connection::ExpiryLevel;
 use app::domain::paging::{PAGE_SIZE, Page, UserQuery};
 use app::domain::sync::PlanEntry;
 use app::domain::sync::progress::{BucketCounts, ProgressEvent};
@@ -112,7 +113,14 @@ impl SyncJobs for ImportService {
     async fn overview(&self) -> Result<ImportOverview, SyncFailure> {
         let last = self.store.newest_run(None).await?;
         let interrupted = self.store.newest_run(Some(RunState::Interrupted)).await?;
+        let secret_expiry = self
+            .connections
+            .secret_expiry()
+            .await?
+            .and_then(|e| e.notice(now_millis()))
+            .filter(|notice| notice.level != ExpiryLevel::Fine);
         Ok(ImportOverview {
+            secret_expiry,
             connection: self.connections.current().await?.status(),
             progress: self.hub.current(),
             open_preview: last
@@ -126,10 +134,8 @@ impl SyncJobs for ImportService {
 
     async fn start_preview(&self, admin: &str) -> Result<i64, SyncFailure> {
         // The connection as saved when the preview starts.
-        let client = self
-            .connections
-            .current()
-            .await?
+        let connection = self.connections.current().await?;
+        let client = connection
             .client(RetryPolicy::default())
             .map_err(SyncFailure::Refused)?;
         // The options saved in Settings when the preview starts; the run
@@ -151,7 +157,14 @@ impl SyncJobs for ImportService {
         let cancel = Arc::new(Notify::new());
         *self.fetch.lock().unwrap_or_else(|e| e.into_inner()) = Some((run_id, cancel.clone()));
         let (store, hub, fetch) = (self.store.clone(), self.hub.clone(), self.fetch.clone());
+        let connections = self.connections.clone();
         tokio::spawn(async move {
+            // Every sync also reads when the secret expires: one request,
+            // first, so that a finished preview has it. A failed read is
+            // kept with its reason; a failed save is only logged.
+            if let Err(e) = connections.read_secret_expiry(&connection, &client).await {
+                tracing::error!(error = %e, "could not keep the client secret's expiry");
+            }
             let result = job.run(&store, &hub, &client, cancel.notified()).await;
             let mut running = fetch.lock().unwrap_or_else(|e| e.into_inner());
             if running.as_ref().is_some_and(|(id, _)| *id == run_id) {

@@ -5,9 +5,11 @@
 
 pub mod input;
 pub mod report;
+pub mod secret_expiry;
 
 pub use input::{ConnectionField, ConnectionInput, FieldProblem, Secret, ValidConnection};
 pub use report::{ConnectionTest, PermissionCheck, ReadCheck, TestOutcome};
+pub use secret_expiry::{ExpiryLevel, ExpiryNotice, SecretExpiry, SecretExpiryView};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

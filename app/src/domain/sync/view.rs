@@ -420,6 +420,9 @@ pub struct ImportOverview {
     pub open_preview: Option<i64>,
     /// A run interrupted mid-apply, to resume or discard.
     pub interrupted: Option<RunSummary>,
+    /// When the client secret expires, once the warning period began (or
+    /// it has ended).
+    pub secret_expiry: Option<crate::domain::connection::ExpiryNotice>,
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! secret and cloud; where each value comes from; Test connection and its
 //! answer in an admin's words.
 
+use super::secret_expiry::SecretExpirySection;
 use crate::api::connection::{RemoveConnection, SaveConnection, TestConnection};
 use crate::components::text_field::TextField;
 use crate::domain::connection::{
@@ -17,6 +18,8 @@ pub fn ConnectionSection(
     save: ServerAction<SaveConnection>,
     remove: ServerAction<RemoveConnection>,
     test: ServerAction<TestConnection>,
+    /// Bumped by every save: the expiry is read again then.
+    saved: RwSignal<u32>,
 ) -> impl IntoView {
     let editable = settings.editable();
     let note = settings.source_note();
@@ -45,6 +48,7 @@ pub fn ConnectionSection(
                     Err(e) => view! { <p class="banner banner-error">{e.to_string()}</p> }.into_any(),
                 })}
             </section>
+            <SecretExpirySection saved=saved test=test/>
         </section>
     }
 }

@@ -2,6 +2,7 @@
 //! uses, and the record of who changed what.
 
 mod connection;
+mod secret_expiry;
 mod sync_options;
 
 use crate::api::connection::{
@@ -14,6 +15,7 @@ use crate::domain::settings::SettingsChange;
 use connection::ConnectionSection;
 use leptos::prelude::*;
 use leptos_meta::Title;
+pub use secret_expiry::expiry_tone;
 use sync_options::{GroupSearchBox, SyncOptionsForm};
 
 #[component]
@@ -71,7 +73,7 @@ pub fn SettingsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match connection.await {
                     Ok(c) => view! {
-                        <ConnectionSection settings=c save=save_connection remove=remove_connection test=test_connection/>
+                        <ConnectionSection settings=c save=save_connection remove=remove_connection test=test_connection saved=saved/>
                     }.into_any(),
                     Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
