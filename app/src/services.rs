@@ -10,6 +10,7 @@ use crate::domain::group::GroupSummary;
 use crate::domain::paging::{Page, UserQuery};
 use crate::domain::settings::{GroupChoice, GroupSearch, SyncSettings};
 use crate::domain::sync::SyncOptions;
+use crate::domain::sync::schedule::{Schedule, ScheduleState};
 use crate::domain::sync::view::{
     ExcludedCounts, GroupChange, ImportOverview, PlanBucket, PlanRow, PreviewSummary, RunSummary,
 };
@@ -119,6 +120,8 @@ pub enum SyncFailure {
 #[async_trait]
 pub trait SyncJobs: Send + Sync {
     async fn overview(&self) -> Result<ImportOverview, SyncFailure>;
+    /// A scheduled preview waiting for an admin (the navigation's badge).
+    async fn waiting_preview(&self) -> Result<Option<i64>, SyncFailure>;
     /// Starts reading the directory; returns the new run's id at once.
     async fn start_preview(&self, admin: &str) -> Result<i64, SyncFailure>;
     /// Stops the running fetch (a no-op when none runs).
@@ -165,6 +168,20 @@ pub trait SettingsStore: Send + Sync {
         &self,
         admin: &str,
         options: &SyncOptions,
+    ) -> Result<Vec<String>, StoreError>;
+}
+
+/// The sync schedule (Settings > Sync options > Scheduled sync), kept by
+/// the scheduler that runs it, on its clock.
+#[async_trait]
+pub trait SyncSchedule: Send + Sync {
+    /// The schedule and when it runs next.
+    async fn schedule(&self) -> Result<ScheduleState, StoreError>;
+    /// Saves a valid schedule; records what changed and returns it.
+    async fn save_schedule(
+        &self,
+        admin: &str,
+        schedule: &Schedule,
     ) -> Result<Vec<String>, StoreError>;
 }
 
@@ -228,6 +245,7 @@ pub struct Services {
     pub auth: Arc<dyn AdminAuth>,
     pub sync: Arc<dyn SyncJobs>,
     pub settings: Arc<dyn SettingsStore>,
+    pub schedule: Arc<dyn SyncSchedule>,
     pub connection: Arc<dyn AzureConnection>,
     /// Whether cookies get `Secure`: the public URL is https.
     pub secure_cookies: bool,

@@ -43,6 +43,9 @@ pub struct Config {
     pub secret_key: Option<SecretString>,
     /// `DIRSYNC_PUBLIC_URL`: where administrators reach the app.
     pub public_url: Option<PublicUrl>,
+    /// `DIRSYNC_SCHEDULE_CHECK_SECS`: how often this process looks whether
+    /// a scheduled sync is due (30 s).
+    pub schedule_check: std::time::Duration,
 }
 
 impl Config {
@@ -58,6 +61,12 @@ impl Config {
         let public_url = var("DIRSYNC_PUBLIC_URL")
             .map(|v| PublicUrl::parse(&v))
             .transpose()?;
+        let schedule_check = match var("DIRSYNC_SCHEDULE_CHECK_SECS") {
+            None => 30,
+            Some(v) => v.parse::<u64>().ok().filter(|s| (1..=3600).contains(s)).ok_or_else(|| {
+                format!("DIRSYNC_SCHEDULE_CHECK_SECS must be a number of seconds from 1 to 3600, not {v:?}")
+            })?,
+        };
         Ok(Self {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             azure: AzureEnv {
@@ -72,6 +81,7 @@ impl Config {
             demo: demo_mode(var("DIRSYNC_DEMO").as_deref()),
             secret_key: var(crate::secrets::SECRET_KEY_ENV).map(SecretString::from),
             public_url,
+            schedule_check: std::time::Duration::from_secs(schedule_check),
         })
     }
 

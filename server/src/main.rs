@@ -12,6 +12,7 @@ use server::secrets::{KeySource, SecretBox};
 use server::startup::{Application, Settings};
 use server::store::Store;
 use server::sync::ConnectionService;
+use server::sync::SchedulerPolicy;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
@@ -110,6 +111,10 @@ async fn main() -> anyhow::Result<()> {
             lock: Default::default(),
             public_url: config.public_url.clone(),
             streams: Default::default(),
+            scheduler: SchedulerPolicy {
+                check_every: Some(config.schedule_check),
+                ..SchedulerPolicy::default()
+            },
         },
     )
     .await

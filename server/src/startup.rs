@@ -8,7 +8,10 @@ use crate::config::AzureEnv;
 use crate::graph_sim::GraphSim;
 use crate::secrets::SecretBox;
 use crate::store::{Store, now_millis};
-use crate::sync::{ConnectionService, DemoTenant, ImportService, LockPolicy, ProgressHub};
+use crate::sync::{
+    ConnectionService, DemoTenant, ImportService, LockPolicy, ProgressHub, Scheduler,
+    SchedulerPolicy,
+};
 use crate::web::{self, AppState, PublicUrl, StreamPolicy};
 use app::domain::connection::DemoMode;
 use app::services::Services;
@@ -33,6 +36,7 @@ pub struct Settings {
     pub lock: LockPolicy,
     pub public_url: Option<PublicUrl>,
     pub streams: StreamPolicy,
+    pub scheduler: SchedulerPolicy,
 }
 
 /// A built application, ready to serve on its listener.
@@ -45,12 +49,16 @@ pub struct Application {
     pub store: Store,
     pub progress: Arc<ProgressHub>,
     pub connections: Arc<ConnectionService>,
+    /// Runs scheduled syncs (on its own, unless the policy leaves it to
+    /// [`Scheduler::tick`]).
+    pub scheduler: Arc<Scheduler>,
 }
 
 impl Application {
     /// Builds the services and the router, and starts the background jobs:
-    /// the reaper of interrupted syncs (once now, then every few seconds)
-    /// and the sweeper of ended sessions.
+    /// the reaper of interrupted syncs (once now, then every few seconds),
+    /// the sweeper of ended sessions, and the scheduler (which runs a sync
+    /// missed while the server was down at once).
     pub async fn build(
         store: Store,
         listener: TcpListener,
@@ -74,12 +82,20 @@ impl Application {
                 .map(|sim| DemoTenant::new(sim.clone(), address)),
         ));
         let progress = Arc::new(ProgressHub::new());
-        let import = ImportService::new(
+        let import = Arc::new(ImportService::new(
             store.clone(),
             progress.clone(),
             connections.clone(),
             settings.lock,
-        );
+        ));
+        let scheduler = Arc::new(Scheduler::new(
+            store.clone(),
+            import.clone(),
+            settings.scheduler.clock.clone(),
+        ));
+        if let Some(every) = settings.scheduler.check_every {
+            scheduler.clone().spawn(every);
+        }
         let services = Services {
             users: Arc::new(store.clone()),
             groups: Arc::new(store.clone()),
@@ -88,8 +104,9 @@ impl Application {
                 settings.throttle,
                 settings.sessions,
             )),
-            sync: Arc::new(import),
+            sync: import,
             settings: Arc::new(store.clone()),
+            schedule: scheduler.clone(),
             connection: connections.clone(),
             secure_cookies: settings
                 .public_url
@@ -114,6 +131,7 @@ impl Application {
             store,
             progress,
             connections,
+            scheduler,
         })
     }
 

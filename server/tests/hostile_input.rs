@@ -33,6 +33,7 @@ enum Arg {
     UserInput,
     ConnectionInput,
     SyncOptions,
+    Schedule,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -59,6 +60,9 @@ const FUNCTIONS: &[Function] = &[
     ("/api/load_secret_expiry", Form, &[]),
     ("/api/set_secret_expiry", Form, &[("date", Text)]),
     ("/api/load_sync_settings", Form, &[]),
+    ("/api/load_schedule", Form, &[]),
+    ("/api/save_schedule", Json, &[("schedule", Schedule)]),
+    ("/api/waiting_preview", Form, &[]),
     (
         "/api/search_directory_groups",
         Form,
@@ -223,6 +227,21 @@ fn hostile(arg: Arg, runs: &Runs, user: i64) -> Vec<Value> {
             }
             inputs
         }
+        // Every one of these is refused; a valid schedule would change the
+        // database, which this test forbids.
+        Schedule => vec![
+            json!({}),
+            json!([]),
+            json!({"every_hours": 0, "on_preview": "PreviewOnly"}),
+            json!({"every_hours": 169, "on_preview": "PreviewOnly"}),
+            json!({"every_hours": -1, "on_preview": "PreviewOnly"}),
+            json!({"every_hours": u64::MAX, "on_preview": "PreviewOnly"}),
+            json!({"every_hours": 1.5, "on_preview": "PreviewOnly"}),
+            json!({"every_hours": "6", "on_preview": "PreviewOnly"}),
+            json!({"every_hours": 6, "on_preview": "ApplyEverything"}),
+            json!({"every_hours": 6}),
+            json!(null),
+        ],
         SyncOptions => {
             let valid = json!({"overwrite": "AddAndUpdate", "include_guests": false,
                 "include_disabled": false, "scope_group_ids": [],
@@ -269,7 +288,7 @@ fn plausible(arg: Arg, runs: &Runs, user: i64) -> Value {
         Bucket => json!("Added"),
         Ids => json!([1]),
         Status => json!("Active"),
-        UserInput | ConnectionInput | SyncOptions => json!({}),
+        UserInput | ConnectionInput | SyncOptions | Schedule => json!({}),
     }
 }
 

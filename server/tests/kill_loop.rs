@@ -34,7 +34,14 @@ struct Server {
 
 impl Server {
     fn start(database_url: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        Self::start_with(database_url, &[])
+    }
+
+    /// As [`Server::start`], with more of the environment.
+    fn start_with(database_url: &str, env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
+        command.envs(env.iter().copied());
+        let mut child = command
             .env("DATABASE_URL", database_url)
             .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
             .env("DIRSYNC_DEMO", "1")
@@ -480,7 +487,99 @@ async fn two_processes_race(url: &str) {
     b.kill();
 }
 
+/// The scheduled runs recorded, and whether any is still reading.
+async fn scheduled_runs(store: &Store) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN state = 'fetching' THEN 1 ELSE 0 END), 0) \
+         FROM sync_runs WHERE started_by = 'Schedule'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap()
+}
+
+/// Waits until `n` scheduled runs exist and none is still reading.
+async fn wait_scheduled_runs(store: &Store, n: i64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (runs, reading) = scheduled_runs(store).await;
+        if runs >= n && reading == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{runs} scheduled runs, {reading} reading"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Makes the schedule due, as if its time passed while nobody looked.
+async fn make_schedule_due(store: &Store) {
+    sqlx::query("UPDATE sync_schedule SET next_run_at = 1")
+        .execute(store.pool())
+        .await
+        .unwrap();
+}
+
+/// Two real server processes, each looking every second, see the same
+/// scheduled sync due: exactly one runs it. Then both are stopped, the
+/// schedule's time passes, and the one restarted runs the missed sync once,
+/// at start.
+async fn two_processes_share_a_schedule(url: &str) {
+    let check = [("DIRSYNC_SCHEDULE_CHECK_SECS", "1")];
+    let a = Server::start_with(url, &check);
+    let b = Server::start_with(url, &check);
+    let cookie = a.sign_in().await;
+    let (status, body) = a
+        .call(
+            &cookie,
+            "save_schedule",
+            json!({"schedule": {"every_hours": 6, "on_preview": "PreviewOnly"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let store = Store::open(url).await.unwrap();
+    make_schedule_due(&store).await;
+    wait_scheduled_runs(&store, 1).await;
+    // Both processes look several more times: nothing more is due.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        scheduled_runs(&store).await,
+        (1, 0),
+        "exactly one process ran it"
+    );
+    let next: Option<i64> = sqlx::query_scalar("SELECT next_run_at FROM sync_schedule")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let five_hours = 5 * 3_600_000;
+    assert!(next.unwrap() > server::store::now_millis() + five_hours);
+    a.kill();
+    b.kill();
+
+    // Down while the next one fell due: it runs once, when a server starts.
+    make_schedule_due(&store).await;
+    let c = Server::start_with(url, &check);
+    wait_scheduled_runs(&store, 2).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        scheduled_runs(&store).await,
+        (2, 0),
+        "the missed run ran once"
+    );
+    c.kill();
+    store.close().await;
+}
+
 mod sqlite {
+    #[tokio::test(flavor = "multi_thread")]
+    async fn two_server_processes_run_a_due_scheduled_sync_once() {
+        let db = super::common::sqlite().await;
+        super::two_processes_share_a_schedule(&db.url).await;
+        db.teardown().await;
+    }
+
     #[tokio::test(flavor = "multi_thread")]
     async fn a_killed_apply_resumes_to_the_uninterrupted_end_state() {
         let killed = super::common::sqlite().await;
@@ -499,6 +598,14 @@ mod sqlite {
 }
 
 mod postgres {
+    #[tokio::test(flavor = "multi_thread")]
+    #[ignore = "needs DIRSYNC_TEST_POSTGRES_URL; make test runs it when set"]
+    async fn two_server_processes_run_a_due_scheduled_sync_once() {
+        let db = super::common::postgres().await;
+        super::two_processes_share_a_schedule(&db.url).await;
+        db.teardown().await;
+    }
+
     #[tokio::test(flavor = "multi_thread")]
     #[ignore = "needs DIRSYNC_TEST_POSTGRES_URL; make test runs it when set"]
     async fn a_killed_apply_resumes_to_the_uninterrupted_end_state() {

@@ -4,6 +4,7 @@
 use super::AppError;
 use crate::domain::settings::{GroupSearch, SyncSettings};
 use crate::domain::sync::SyncOptions;
+use crate::domain::sync::schedule::{Schedule, ScheduleState};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -62,6 +63,34 @@ pub async fn save_sync_options(options: SyncOptions) -> Result<Vec<String>, AppE
         .map_err(fail)?;
     for change in &changes {
         tracing::info!(admin = %admin.email, %change, "sync option changed");
+    }
+    Ok(changes)
+}
+
+/// The sync schedule, and when it runs next.
+#[server(prefix = "/api", endpoint = "load_schedule")]
+pub async fn load_schedule() -> Result<ScheduleState, AppError> {
+    use super::guard::{fail, require_admin, services};
+    require_admin()?;
+    services()?.schedule.schedule().await.map_err(fail)
+}
+
+/// Saves the schedule (off, or every 1 to 168 hours, and what a scheduled
+/// preview may do); returns what changed.
+#[server(prefix = "/api", endpoint = "save_schedule", input = Json)]
+pub async fn save_schedule(schedule: Schedule) -> Result<Vec<String>, AppError> {
+    use super::guard::{fail, require_admin, services};
+    let admin = require_admin()?;
+    let schedule = schedule
+        .validate()
+        .map_err(|message| fail(AppError::InvalidSetting(message)))?;
+    let changes = services()?
+        .schedule
+        .save_schedule(&admin.email, &schedule)
+        .await
+        .map_err(fail)?;
+    for change in &changes {
+        tracing::info!(admin = %admin.email, %change, "sync schedule changed");
     }
     Ok(changes)
 }

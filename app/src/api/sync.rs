@@ -150,3 +150,11 @@ pub async fn get_run(run_id: i64) -> Result<RunSummary, AppError> {
     require_admin()?;
     services()?.sync.run(run_id).await.map_err(fail)
 }
+
+/// A scheduled preview waiting for an admin, for the navigation's badge.
+#[server(prefix = "/api", endpoint = "waiting_preview")]
+pub async fn waiting_preview() -> Result<Option<i64>, AppError> {
+    use super::guard::{fail, require_admin, services};
+    require_admin()?;
+    services()?.sync.waiting_preview().await.map_err(fail)
+}

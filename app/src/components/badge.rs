@@ -21,8 +21,17 @@ pub fn SourceBadge(source: UserSource) -> impl IntoView {
     view! { <span class=class>{source.to_string()}</span> }
 }
 
+/// A run's state; a scheduled preview that was not applied on its own
+/// shows "Needs review".
 #[component]
-pub fn RunStateBadge(state: crate::domain::sync::view::RunState) -> impl IntoView {
-    let class = format!("badge badge-{}", state.tone());
-    view! { <span class=class>{state.label()}</span> }
+pub fn RunStateBadge(
+    state: crate::domain::sync::view::RunState,
+    #[prop(optional)] needs_review: bool,
+) -> impl IntoView {
+    let (class, label) = if needs_review {
+        ("badge badge-bad".to_owned(), "Needs review")
+    } else {
+        (format!("badge badge-{}", state.tone()), state.label())
+    };
+    view! { <span class=class>{label}</span> }
 }

@@ -4,6 +4,7 @@
 use super::toast::{Toast, ToastBanner};
 use crate::api::AppError;
 use crate::api::auth::{SignOut, current_admin};
+use crate::api::sync::waiting_preview;
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
 use leptos_router::hooks::use_location;
@@ -59,6 +60,22 @@ pub fn Layout() -> impl IntoView {
 #[component]
 fn Navigation() -> impl IntoView {
     let location = use_location();
+    // A scheduled preview waiting for an admin: looked up again on every
+    // navigation, in the browser (it changes while a page is open).
+    let waiting = LocalResource::new(move || {
+        location.pathname.track();
+        waiting_preview()
+    });
+    let badge = move || {
+        waiting.get().and_then(|r| r.ok()).flatten().map(|run_id| {
+            view! {
+                <span class="nav-badge" title=format!("Scheduled preview #{run_id} waits for review")>
+                    <span aria-hidden="true">"1"</span>
+                    <span class="visually-hidden">", a scheduled preview waits for review"</span>
+                </span>
+            }
+        })
+    };
     let link = move |href: &'static str, label: &'static str| {
         let current = move || {
             let path = location.pathname.get();
@@ -72,7 +89,12 @@ fn Navigation() -> impl IntoView {
             <ul class="nav-list" aria-labelledby="nav-user-management">
                 {link("/users", "Users")}
                 {link("/groups", "Groups")}
-                {link("/import", "Import Users")}
+                <li>
+                    <a href="/import" class="nav-link"
+                        aria-current=move || location.pathname.get().starts_with("/import").then_some("page")>
+                        "Import Users"{badge}
+                    </a>
+                </li>
             </ul>
             <ul class="nav-list">
                 {link("/settings", "Settings")}

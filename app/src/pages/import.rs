@@ -124,6 +124,12 @@ fn ImportPanel(
                 <h2 id="connection-title" class="card-title">"Azure AD connection"</h2>
                 <ConnectionLine connection=overview.connection.clone()/>
                 {overview.last_run.clone().map(|run| view! { <LastRunLine run=run/> })}
+                {overview.next_scheduled.clone().map(|next| view! {
+                    <p id="next-scheduled" class="muted small">{next}" "<a href="/settings#schedule-heading">"Schedule"</a></p>
+                })}
+                {overview.last_scheduled.clone().map(|last| view! {
+                    <p class="muted small">"Last scheduled sync: "{last}</p>
+                })}
             </div>
             <div class="import-start-action">
                 <button
@@ -207,7 +213,7 @@ fn LastRunLine(run: RunSummary) -> impl IntoView {
             "Last run: "
             <a href=format!("/history/{}", run.id)>{format!("#{}", run.id)}</a>
             {format!(" by {}, {when}: ", run.started_by)}
-            {run.state.label()}
+            {if run.needs_review() { "Needs review" } else { run.state.label() }}
         </p>
     }
 }
@@ -455,6 +461,11 @@ fn PreviewBody(
                 </div>
             </div>
             {stale.map(|why| view! { <p class="banner banner-warning" role="alert">{why}</p> })}
+            {run.review_reason.clone().filter(|_| run.needs_review()).map(|why| view! {
+                <p id="needs-review" class="banner banner-warning">
+                    <strong>"Needs review. "</strong>{why}
+                </p>
+            })}
             {nothing_to_do.then(|| view! {
                 <p class="banner banner-info" role="status">"Nothing to apply: the platform already matches Azure AD."</p>
             })}

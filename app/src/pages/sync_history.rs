@@ -101,7 +101,7 @@ fn RunTable(runs: Page<RunSummary>) -> impl IntoView {
                     <td>{run.started_by.clone()}</td>
                     <td>{what}</td>
                     <td>{took}</td>
-                    <td><RunStateBadge state=run.state/></td>
+                    <td><RunStateBadge state=run.state needs_review=run.needs_review()/></td>
                 </tr>
             }
         })
@@ -182,6 +182,9 @@ fn RunDetails(run: RunSummary) -> impl IntoView {
     if let Some(by) = &run.override_by {
         facts.push(("Safety threshold overridden by", by.clone()));
     }
+    if let Some(reason) = run.review_reason.as_ref().filter(|_| run.needs_review()) {
+        facts.push(("Needs review", reason.clone()));
+    }
     let facts = facts
         .into_iter()
         .map(|(k, v)| view! { <div class="fact"><dt>{k}</dt><dd>{v}</dd></div> })
@@ -195,7 +198,7 @@ fn RunDetails(run: RunSummary) -> impl IntoView {
         <div class="page-header">
             <div>
                 <p class="muted small"><a href="/history">"Sync history"</a></p>
-                <h1>{title}" "<RunStateBadge state=run.state/></h1>
+                <h1>{title}" "<RunStateBadge state=run.state needs_review=run.needs_review()/></h1>
             </div>
             {has_plan.then(|| view! {
                 <a class="button" href=format!("/api/sync/runs/{}/csv", run.id) download>"Download CSV"</a>

@@ -8,6 +8,7 @@ mod admins;
 mod connection;
 mod folding;
 mod groups;
+mod schedule;
 mod sessions;
 mod settings;
 mod sync_apply;

@@ -12,6 +12,27 @@ const SYNC_OPTIONS: &str = "sync_options";
 /// Changes the Settings page lists.
 const CHANGES_SHOWN: i64 = 20;
 
+/// Records who changed what, in the transaction that changes it.
+pub(super) async fn record_changes(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    admin: &str,
+    now: i64,
+    changes: &[String],
+) -> Result<(), StoreError> {
+    for summary in changes {
+        sqlx::query(
+            "INSERT INTO settings_changes (changed_at, changed_by, summary) VALUES ($1, $2, $3)",
+        )
+        .bind(now)
+        .bind(admin)
+        .bind(summary)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// The saved sync options, or the defaults before anyone saved any.
     pub async fn sync_options(&self) -> Result<SyncOptions, StoreError> {
@@ -71,17 +92,7 @@ impl Store {
                     .map_err(db_error)?;
             }
         }
-        for summary in changes {
-            sqlx::query(
-                "INSERT INTO settings_changes (changed_at, changed_by, summary) VALUES ($1, $2, $3)",
-            )
-            .bind(now)
-            .bind(admin)
-            .bind(summary)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        }
+        record_changes(&mut tx, admin, now, changes).await?;
         tx.commit().await.map_err(db_error)
     }
 

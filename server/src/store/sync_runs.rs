@@ -34,6 +34,8 @@ pub struct RunRecord {
     pub tenant_id: Option<String>,
     /// The run whose deactivations this one undoes.
     pub undoes_run: Option<i64>,
+    /// Why a scheduled preview was not applied on its own.
+    pub review_reason: Option<String>,
 }
 
 /// A `sync_runs` row as stored.
@@ -54,6 +56,7 @@ pub(super) struct RunRow {
     last_applied_at: Option<i64>,
     tenant_id: Option<String>,
     undoes_run: Option<i64>,
+    review_reason: Option<String>,
 }
 
 impl TryFrom<RunRow> for RunRecord {
@@ -98,6 +101,7 @@ impl TryFrom<RunRow> for RunRecord {
             last_applied_at: row.last_applied_at,
             tenant_id: row.tenant_id,
             undoes_run: row.undoes_run,
+            review_reason: row.review_reason,
         })
     }
 }
@@ -106,7 +110,8 @@ impl TryFrom<RunRow> for RunRecord {
 macro_rules! run_columns {
     () => {
         "id, state, started_by, created_at, previewed_at, finished_at, options_json, summary_json, \
-         directory_users, override_by, applied_by, error, last_applied_at, tenant_id, undoes_run"
+         directory_users, override_by, applied_by, error, last_applied_at, tenant_id, undoes_run, \
+         review_reason"
     };
 }
 pub(super) use run_columns;
@@ -141,6 +146,18 @@ impl Store {
     }
 
     /// Records that run `run_id` undoes run `of_run`'s deactivations.
+    /// Marks a scheduled preview "Needs review": it stays open for an
+    /// admin, with why it was not applied on its own.
+    pub async fn mark_needs_review(&self, run_id: i64, reason: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sync_runs SET review_reason = $1 WHERE id = $2")
+            .bind(reason)
+            .bind(run_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
     pub async fn mark_undo(&self, run_id: i64, of_run: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE sync_runs SET undoes_run = $2 WHERE id = $1")
             .bind(run_id)

@@ -23,5 +23,6 @@ pub fn run_summary(run: &RunRecord) -> RunSummary {
         directory_users: run.directory_users.map(|n| n.max(0) as u64),
         tenant_id: run.tenant_id.clone(),
         undoes_run: run.undoes_run,
+        review_reason: run.review_reason.clone(),
     }
 }

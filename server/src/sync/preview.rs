@@ -12,6 +12,7 @@ use crate::store::{LockHolder, now_millis};
 use app::domain::format::format_timestamp;
 use app::domain::sync::completeness::check_read;
 use app::domain::sync::progress::{BucketCounts, ProgressEvent};
+use app::domain::sync::schedule::SCHEDULE_ACTOR;
 use app::domain::sync::{ImportPlan, SyncOptions, plan_import};
 use app::services::StoreError;
 use std::fmt;
@@ -40,6 +41,11 @@ impl fmt::Display for SyncError {
             Self::Busy(holder) if holder.holder.is_empty() => {
                 f.write_str("Another sync is just starting. Wait for it to finish, then try again.")
             }
+            Self::Busy(holder) if holder.holder == SCHEDULE_ACTOR => write!(
+                f,
+                "A scheduled sync, started at {}, is still running. Wait for it to finish, then try again.",
+                format_timestamp(holder.acquired_at)
+            ),
             Self::Busy(holder) => write!(
                 f,
                 "A sync started by {} at {} is still running. Wait for it to finish, then try again.",

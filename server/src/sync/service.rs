@@ -14,6 +14,7 @@ use app::domain::connection::ExpiryLevel;
 use app::domain::paging::{PAGE_SIZE, Page, UserQuery};
 use app::domain::sync::PlanEntry;
 use app::domain::sync::progress::{BucketCounts, ProgressEvent};
+use app::domain::sync::schedule::SCHEDULE_ACTOR;
 use app::domain::sync::view::{
     ExcludedCounts, GroupChange, ImportOverview, PlanBucket, PlanRow, PreviewSummary, RunState,
     RunSummary,
@@ -77,6 +78,98 @@ impl ImportService {
     }
 }
 
+/// A started job, to spawn (a click) or to await (the schedule).
+type Job<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, SyncError>> + Send>>;
+
+impl ImportService {
+    /// Takes the lock and records a preview started by `actor` (an admin,
+    /// or the schedule), publishes it, and returns the fetch to run: the
+    /// admin's click returns as soon as the lock is taken. Every sync also
+    /// reads when the client secret expires, first, so that a finished
+    /// preview has it.
+    pub(super) async fn begin_preview(&self, actor: &str) -> Result<(i64, Job<i64>), SyncFailure> {
+        // The connection as saved when the preview starts.
+        let connection = self.connections.current().await?;
+        let client = connection
+            .client(RetryPolicy::default())
+            .map_err(SyncFailure::Refused)?;
+        // The options saved in Settings when the preview starts; the run
+        // records them.
+        let options = self.store.sync_options().await?;
+        let job = PreviewJob::begin(&self.store, actor, &options, self.lock_policy)
+            .await
+            .map_err(refusal)?;
+        let run_id = job.run_id;
+        // Published before returning, so the page's event stream starts here.
+        self.hub.publish(ProgressEvent::Fetching {
+            run_id,
+            started_by: actor.to_owned(),
+            pages: 0,
+            users_so_far: 0,
+            total: None,
+            groups_so_far: 0,
+        });
+        let cancel = Arc::new(Notify::new());
+        *self.fetch.lock().unwrap_or_else(|e| e.into_inner()) = Some((run_id, cancel.clone()));
+        let (store, hub, fetch) = (self.store.clone(), self.hub.clone(), self.fetch.clone());
+        let connections = self.connections.clone();
+        Ok((
+            run_id,
+            Box::pin(async move {
+                // A failed read is kept with its reason; a failed save is
+                // only logged.
+                if let Err(e) = connections.read_secret_expiry(&connection, &client).await {
+                    tracing::error!(error = %e, "could not keep the client secret's expiry");
+                }
+                let result = job.run(&store, &hub, &client, cancel.notified()).await;
+                let mut running = fetch.lock().unwrap_or_else(|e| e.into_inner());
+                if running.as_ref().is_some_and(|(id, _)| *id == run_id) {
+                    *running = None;
+                }
+                result
+            }),
+        ))
+    }
+
+    /// Checks and locks an apply of `run_id` for `actor`, publishes it, and
+    /// returns the batches to run.
+    pub(super) async fn begin_apply(
+        &self,
+        run_id: i64,
+        actor: &str,
+        override_threshold: bool,
+    ) -> Result<Job<BucketCounts>, SyncError> {
+        let request = ApplyRequest {
+            run_id,
+            admin: actor,
+            excluded: &[],
+            override_threshold,
+        };
+        // One read of the run, in the job's own checks.
+        let job = ApplyJob::begin(&self.store, &request, self.lock_policy).await?;
+        let total = match self.store.count_pending(run_id).await {
+            Ok(total) => total,
+            Err(e) => {
+                // The job holds the lock: running it releases the lock and
+                // records the failure.
+                tracing::error!(run_id, error = %e, "could not count the rows to apply");
+                0
+            }
+        };
+        self.hub.publish(ProgressEvent::Applying {
+            run_id,
+            started_by: actor.to_owned(),
+            done: 0,
+            total,
+            counts: BucketCounts::default(),
+            rate_per_sec: 0.0,
+            eta_secs: None,
+        });
+        let (store, hub) = (self.store.clone(), self.hub.clone());
+        Ok(Box::pin(async move { job.run(&store, &hub).await }))
+    }
+}
+
 /// A store error about run `run_id`, where "not found" means the run.
 fn missing(run_id: i64, error: StoreError) -> SyncFailure {
     match error {
@@ -119,7 +212,12 @@ impl SyncJobs for ImportService {
             .await?
             .and_then(|e| e.notice(now_millis()))
             .filter(|notice| notice.level != ExpiryLevel::Fine);
+        let schedule = self.store.schedule_state().await?;
         Ok(ImportOverview {
+            next_scheduled: schedule.next_run_text(now_millis()),
+            last_scheduled: schedule
+                .last_outcome
+                .filter(|_| schedule.last_run_at.is_some()),
             secret_expiry,
             connection: self.connections.current().await?.status(),
             progress: self.hub.current(),
@@ -132,46 +230,18 @@ impl SyncJobs for ImportService {
         })
     }
 
+    async fn waiting_preview(&self) -> Result<Option<i64>, SyncFailure> {
+        let newest = self.store.newest_run(None).await?;
+        Ok(newest
+            .filter(|run| run.state == RunState::Previewed && run.started_by == SCHEDULE_ACTOR)
+            .map(|run| run.id))
+    }
+
     async fn start_preview(&self, admin: &str) -> Result<i64, SyncFailure> {
-        // The connection as saved when the preview starts.
-        let connection = self.connections.current().await?;
-        let client = connection
-            .client(RetryPolicy::default())
-            .map_err(SyncFailure::Refused)?;
-        // The options saved in Settings when the preview starts; the run
-        // records them.
-        let options = self.store.sync_options().await?;
-        let job = PreviewJob::begin(&self.store, admin, &options, self.lock_policy)
-            .await
-            .map_err(refusal)?;
-        let run_id = job.run_id;
-        // Published before returning, so the page's event stream starts here.
-        self.hub.publish(ProgressEvent::Fetching {
-            run_id,
-            started_by: admin.to_owned(),
-            pages: 0,
-            users_so_far: 0,
-            total: None,
-            groups_so_far: 0,
-        });
-        let cancel = Arc::new(Notify::new());
-        *self.fetch.lock().unwrap_or_else(|e| e.into_inner()) = Some((run_id, cancel.clone()));
-        let (store, hub, fetch) = (self.store.clone(), self.hub.clone(), self.fetch.clone());
-        let connections = self.connections.clone();
+        let (run_id, fetch) = self.begin_preview(admin).await?;
         tokio::spawn(async move {
-            // Every sync also reads when the secret expires: one request,
-            // first, so that a finished preview has it. A failed read is
-            // kept with its reason; a failed save is only logged.
-            if let Err(e) = connections.read_secret_expiry(&connection, &client).await {
-                tracing::error!(error = %e, "could not keep the client secret's expiry");
-            }
-            let result = job.run(&store, &hub, &client, cancel.notified()).await;
-            let mut running = fetch.lock().unwrap_or_else(|e| e.into_inner());
-            if running.as_ref().is_some_and(|(id, _)| *id == run_id) {
-                *running = None;
-            }
             // Failures are logged and published by the job itself.
-            drop(result);
+            let _ = fetch.await;
         });
         Ok(run_id)
     }
@@ -265,41 +335,16 @@ impl SyncJobs for ImportService {
         admin: &str,
         override_threshold: bool,
     ) -> Result<(), SyncFailure> {
-        let request = ApplyRequest {
-            run_id,
-            admin,
-            excluded: &[],
-            override_threshold,
-        };
-        // One read of the run, in the job's own checks.
-        let job = ApplyJob::begin(&self.store, &request, self.lock_policy)
+        let apply = self
+            .begin_apply(run_id, admin, override_threshold)
             .await
             .map_err(|e| match e {
                 SyncError::Store(e) => missing(run_id, e),
                 e => refusal(e),
             })?;
-        let total = match self.store.count_pending(run_id).await {
-            Ok(total) => total,
-            Err(e) => {
-                // The job holds the lock: running it releases the lock and
-                // records the failure.
-                tracing::error!(run_id, error = %e, "could not count the rows to apply");
-                0
-            }
-        };
-        self.hub.publish(ProgressEvent::Applying {
-            run_id,
-            started_by: admin.to_owned(),
-            done: 0,
-            total,
-            counts: BucketCounts::default(),
-            rate_per_sec: 0.0,
-            eta_secs: None,
-        });
-        let (store, hub) = (self.store.clone(), self.hub.clone());
         tokio::spawn(async move {
             // Failures are logged, published and recorded by the job itself.
-            let _ = job.run(&store, &hub).await;
+            let _ = apply.await;
         });
         Ok(())
     }

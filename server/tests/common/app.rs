@@ -15,7 +15,7 @@ use server::graph_sim::GraphSim;
 use server::secrets::SecretBox;
 use server::startup::{Application, Settings};
 use server::store::Store;
-use server::sync::{LockPolicy, ProgressHub};
+use server::sync::{LockPolicy, ManualClock, ProgressHub, Scheduler, SchedulerPolicy};
 use server::web::{PublicUrl, StreamPolicy};
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +36,9 @@ pub struct Setup {
     pub sessions: SessionPolicy,
     pub streams: StreamPolicy,
     pub throttle: ThrottlePolicy,
+    /// The scheduler's clock: it moves only when a test says (and the
+    /// scheduler looks only when a test calls `tick`).
+    pub clock: Arc<ManualClock>,
 }
 
 impl Default for Setup {
@@ -59,6 +62,7 @@ impl Default for Setup {
                 forget_after: Duration::from_secs(60),
                 ..ThrottlePolicy::default()
             },
+            clock: Arc::new(ManualClock::at(server::store::now_millis())),
         }
     }
 }
@@ -81,6 +85,10 @@ pub struct TestApp {
     pub progress: Arc<ProgressHub>,
     /// Every path the router serves, as `Application::build` listed them.
     pub paths: Vec<String>,
+    /// The scheduler `main` would run on its own; here, `tick` runs it.
+    pub scheduler: Arc<Scheduler>,
+    /// Its clock.
+    pub clock: Arc<ManualClock>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -93,7 +101,11 @@ pub async fn spawn_app_with(demo: Option<GraphSim>) -> TestApp {
 
 /// A fresh database with the test admin, served as `setup` says.
 pub async fn spawn(setup: Setup) -> TestApp {
-    let db = super::sqlite().await;
+    spawn_on(super::sqlite().await, setup).await
+}
+
+/// `db` (either engine) with the test admin, served as `setup` says.
+pub async fn spawn_on(db: TestDb, setup: Setup) -> TestApp {
     ensure_first_admin(
         &db.store,
         Some(ADMIN_EMAIL),
@@ -127,12 +139,17 @@ pub async fn serve(db: TestDb, setup: Setup) -> TestApp {
             lock: LockPolicy::default(),
             public_url: setup.public_url,
             streams: setup.streams,
+            scheduler: SchedulerPolicy {
+                clock: setup.clock.clone(),
+                check_every: None,
+            },
         },
     )
     .await
     .unwrap();
     let base = format!("http://{}", app.address());
     let progress = app.progress.clone();
+    let scheduler = app.scheduler.clone();
     let paths = app.paths().to_vec();
     tokio::spawn(async move { app.run_until(std::future::pending()).await.unwrap() });
     let http = reqwest::Client::builder()
@@ -145,6 +162,8 @@ pub async fn serve(db: TestDb, setup: Setup) -> TestApp {
         db,
         progress,
         paths,
+        scheduler,
+        clock: setup.clock,
     }
 }
 

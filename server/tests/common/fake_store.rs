@@ -185,6 +185,7 @@ impl PreviewStore for FakeSyncStore {
                 last_applied_at: None,
                 tenant_id: None,
                 undoes_run: None,
+                review_reason: None,
             },
         );
         Ok(id)

@@ -30,8 +30,13 @@ fn unique_name(prefix: &str) -> String {
 }
 
 pub enum Cleanup {
+    /// Another connection to a database someone else cleans up.
+    Nothing,
     SqliteFile(std::path::PathBuf),
-    PostgresDatabase { admin_url: String, name: String },
+    PostgresDatabase {
+        admin_url: String,
+        name: String,
+    },
 }
 
 pub struct TestDb {
@@ -41,9 +46,22 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// A second store on the same database: what another server process
+    /// would open.
+    pub async fn another_connection(&self) -> TestDb {
+        TestDb {
+            store: Store::open(&self.url)
+                .await
+                .expect("reopen the test database"),
+            url: self.url.clone(),
+            cleanup: Cleanup::Nothing,
+        }
+    }
+
     pub async fn teardown(self) {
         self.store.close().await;
         match self.cleanup {
+            Cleanup::Nothing => {}
             Cleanup::SqliteFile(path) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));

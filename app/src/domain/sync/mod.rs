@@ -13,6 +13,7 @@ pub mod planner;
 pub mod progress;
 pub mod run;
 pub mod safety;
+pub mod schedule;
 pub mod undo;
 pub mod view;
 

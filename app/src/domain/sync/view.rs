@@ -326,6 +326,17 @@ pub struct RunSummary {
     /// The run whose deactivations this one undoes.
     #[serde(default)]
     pub undoes_run: Option<i64>,
+    /// A scheduled preview not applied on its own: why ("Needs review").
+    #[serde(default)]
+    pub review_reason: Option<String>,
+}
+
+impl RunSummary {
+    /// A scheduled preview that tripped a safety check and waits for an
+    /// admin.
+    pub fn needs_review(&self) -> bool {
+        self.state == RunState::Previewed && self.review_reason.is_some()
+    }
 }
 
 /// Rows the admin excluded from the apply, per bucket.
@@ -423,6 +434,10 @@ pub struct ImportOverview {
     /// When the client secret expires, once the warning period began (or
     /// it has ended).
     pub secret_expiry: Option<crate::domain::connection::ExpiryNotice>,
+    /// "Next scheduled sync: …", when a schedule is on.
+    pub next_scheduled: Option<String>,
+    /// What came of the last scheduled sync.
+    pub last_scheduled: Option<String>,
 }
 
 #[cfg(test)]
@@ -452,6 +467,7 @@ mod tests {
                 duration_ms: None,
                 tenant_id: None,
                 undoes_run: None,
+                review_reason: None,
                 error: None,
                 override_by: None,
                 directory_users: Some(24),

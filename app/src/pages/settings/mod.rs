@@ -2,6 +2,7 @@
 //! uses, and the record of who changed what.
 
 mod connection;
+mod schedule;
 mod secret_expiry;
 mod sync_options;
 
@@ -15,6 +16,7 @@ use crate::domain::settings::SettingsChange;
 use connection::ConnectionSection;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use schedule::ScheduleSection;
 pub use secret_expiry::expiry_tone;
 use sync_options::{GroupSearchBox, SyncOptionsForm};
 
@@ -82,15 +84,17 @@ pub fn SettingsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
-                    Ok(settings) => {
-                        let changes = settings.changes.clone();
-                        view! {
-                            <SyncOptionsForm settings=settings save=save_options group_search=group_search/>
-                            <RecentChanges changes=changes/>
-                        }.into_any()
-                    }
+                    Ok(settings) => view! {
+                        <SyncOptionsForm settings=settings save=save_options group_search=group_search/>
+                    }.into_any(),
                     Err(e) => view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
+            })}
+        </Transition>
+        <ScheduleSection saved=saved/>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                settings.await.ok().map(|settings| view! { <RecentChanges changes=settings.changes/> })
             })}
         </Transition>
     }
