@@ -8,6 +8,8 @@ export const baseURL = `http://127.0.0.1:${port}`;
 // "Microsoft" is the first server's simulated tenant.
 const connectionPort = String(Number(port) + 1);
 export const connectionURL = `http://127.0.0.1:${connectionPort}`;
+/** The demo server's database, relative to this folder. */
+export const demoDatabase = "../target/e2e/demo/dirsync.db";
 export const admin = {
   email: process.env.E2E_ADMIN_EMAIL ?? "admin@example.com",
   password: process.env.E2E_ADMIN_PASSWORD ?? "end-to-end-secret-42",
@@ -56,6 +58,8 @@ export default defineConfig({
         DATABASE_URL: "sqlite://target/e2e/demo/dirsync.db",
         ADMIN_EMAIL: admin.email,
         ADMIN_PASSWORD: admin.password,
+        // The schedule spec makes a run due: the server notices within a second.
+        DIRSYNC_SCHEDULE_CHECK_SECS: "1",
         RUST_LOG: "warn",
       },
     },
