@@ -1,6 +1,12 @@
 import { expect, test } from "@playwright/test";
 import { hydrated, signInAsAdmin } from "./helpers";
-import { passwordCredentials, registration, setPasswordCredentials, type PasswordCredential } from "./tenant";
+import {
+  passwordCredentials,
+  registration,
+  setFaults,
+  setPasswordCredentials,
+  type PasswordCredential,
+} from "./tenant";
 
 const DAY = 86_400_000;
 
@@ -12,6 +18,8 @@ test("the client secret's expiry is read at Test connection and warned of on Set
   page,
   request,
 }) => {
+  // Earlier specs leave faults switched on (missing permissions among them).
+  await setFaults(request, {});
   const original = await passwordCredentials(request);
   const hint = (await registration(request)).clientSecret.slice(0, 3);
   const endingSoon: PasswordCredential[] = [

@@ -12,8 +12,11 @@ pub fn ScheduleSection(
     saved: RwSignal<u32>,
 ) -> impl IntoView {
     let save = ServerAction::<SaveSchedule>::new();
+    // Bumped when a save has finished: the form reads the schedule again.
+    let done = RwSignal::new(0u32);
     Effect::new(move || {
         if let Some(Ok(changes)) = save.value().get() {
+            done.update(|n| *n += 1);
             if !changes.is_empty() {
                 saved.update(|n| *n += 1);
             }
@@ -24,7 +27,7 @@ pub fn ScheduleSection(
             });
         }
     });
-    let state = Resource::new(move || save.version().get(), |_| load_schedule());
+    let state = Resource::new(move || done.get(), |_| load_schedule());
     view! {
         <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -25,8 +25,13 @@ pub fn SecretExpirySection(
     test: ServerAction<TestConnection>,
 ) -> impl IntoView {
     let set = ServerAction::<SetSecretExpiry>::new();
+    // Bumped when a test (which reads the date from Azure AD) or an entry
+    // by hand has finished: the section reads the expiry again then, not
+    // when they start.
+    let done = RwSignal::new(0u32);
     Effect::new(move || {
         if let Some(Ok(changes)) = set.value().get() {
+            done.update(|n| *n += 1);
             Toast::show(if changes.is_empty() {
                 "Nothing to save: that date was already entered.".to_owned()
             } else {
@@ -34,12 +39,12 @@ pub fn SecretExpirySection(
             });
         }
     });
-    // Read again after a save, a test (which reads the date from Azure AD)
-    // and an entry by hand.
-    let view = Resource::new(
-        move || (saved.get(), test.version().get(), set.version().get()),
-        |_| load_secret_expiry(),
-    );
+    Effect::new(move || {
+        if test.value().with(Option::is_some) {
+            done.update(|n| *n += 1);
+        }
+    });
+    let view = Resource::new(move || (saved.get(), done.get()), |_| load_secret_expiry());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -87,7 +92,7 @@ fn ExpiryFacts(view: SecretExpiryView, set: ServerAction<SetSecretExpiry>) -> im
             .map(|e| view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> })
     };
     view! {
-        <div class="secret-expiry" aria-label="Client secret expiry">
+        <div class="secret-expiry">
             <h3 class="card-subtitle">"Client secret expiry"</h3>
             {notice}
             {unreadable.map(|why| view! { <p class="banner banner-warning">{why}</p> })}
