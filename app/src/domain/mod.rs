@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod connection;
 pub mod directory;
+pub mod directory_mirror;
 pub mod email;
 pub mod format;
 pub mod group;

@@ -358,11 +358,38 @@ impl GraphClient {
         count_total: bool,
         known_total: Option<u64>,
         map: impl Fn(J) -> Result<T, String>,
-        mut on_page: impl FnMut(Vec<T>, FetchProgress),
+        on_page: impl FnMut(Vec<T>, FetchProgress),
     ) -> Result<FetchProgress, GraphError>
     where
         J: DeserializeOwned,
     {
+        self.follow_pages(
+            first_url,
+            permission,
+            count_total,
+            known_total,
+            map,
+            on_page,
+        )
+        .await
+        .map(|(progress, _)| progress)
+    }
+
+    /// As `for_each_page`, also returning the last page's
+    /// `@odata.deltaLink` (delta reads end with one).
+    pub(super) async fn follow_pages<J, T>(
+        &self,
+        first_url: String,
+        permission: &'static str,
+        count_total: bool,
+        known_total: Option<u64>,
+        map: impl Fn(J) -> Result<T, String>,
+        mut on_page: impl FnMut(Vec<T>, FetchProgress),
+    ) -> Result<(FetchProgress, Option<String>), GraphError>
+    where
+        J: DeserializeOwned,
+    {
+        let mut delta_link = None;
         let mut progress = FetchProgress {
             pages: 0,
             items_so_far: 0,
@@ -390,9 +417,17 @@ impl GraphClient {
                     .follow(&url, &link, empty, progress.pages)
                     .map_err(GraphError::Paging)?;
                 next = Some(link);
+            } else {
+                delta_link = page.delta_link;
             }
         }
-        Ok(progress)
+        Ok((progress, delta_link))
+    }
+
+    /// Whether `url` lies under the configured Graph root (same scheme,
+    /// host, port and path), as every followed link must.
+    pub(super) fn is_under_graph_root(&self, url: &str) -> bool {
+        LinkGuard::new(&self.endpoints.graph_root, self.max_pages).is_under_root(url)
     }
 
     // ---- the app registration ------------------------------------------
@@ -591,6 +626,20 @@ impl LinkGuard {
         }
     }
 
+    /// Same scheme, host, port and path prefix as the Graph root, and no
+    /// credentials in it.
+    fn is_under_root(&self, link: &str) -> bool {
+        let (Some(root), Ok(url)) = (&self.root, reqwest::Url::parse(link)) else {
+            return false;
+        };
+        url.scheme() == root.scheme()
+            && url.host() == root.host()
+            && url.port_or_known_default() == root.port_or_known_default()
+            && url.username().is_empty()
+            && url.password().is_none()
+            && url.path().starts_with(root.path())
+    }
+
     /// `link` came on the page read from `from` (`pages` read so far).
     fn follow(
         &mut self,
@@ -605,16 +654,7 @@ impl LinkGuard {
                 .unwrap_or_else(|_| "an address that is not a URL".to_owned()),
             graph_root: self.root_text.clone(),
         };
-        let (Some(root), Ok(url)) = (&self.root, reqwest::Url::parse(link)) else {
-            return Err(foreign());
-        };
-        let under_root = url.scheme() == root.scheme()
-            && url.host() == root.host()
-            && url.port_or_known_default() == root.port_or_known_default()
-            && url.username().is_empty()
-            && url.password().is_none()
-            && url.path().starts_with(root.path());
-        if !under_root {
+        if !self.is_under_root(link) {
             return Err(foreign());
         }
         if pages >= self.max_pages {

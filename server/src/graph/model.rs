@@ -35,12 +35,15 @@ pub const GROUP_SELECT: &str = "id,displayName,description,mail";
 /// The largest page Graph serves for users and groups.
 pub const MAX_PAGE_SIZE: u32 = 999;
 
-/// A collection page: `value`, and `@odata.nextLink` until the last page.
+/// A collection page: `value`, and `@odata.nextLink` until the last page
+/// (which, in a delta read, carries the `@odata.deltaLink`).
 #[derive(Debug, Deserialize)]
 pub struct PageJson<T> {
     pub value: Vec<T>,
     #[serde(rename = "@odata.nextLink")]
     pub next_link: Option<String>,
+    #[serde(rename = "@odata.deltaLink")]
+    pub delta_link: Option<String>,
     #[serde(rename = "@odata.count")]
     pub count: Option<u64>,
 }
@@ -128,6 +131,11 @@ fn clean(value: Option<String>) -> Option<String> {
 }
 
 impl UserJson {
+    /// The id, when there is one (a removed user has little else).
+    pub fn id(&self) -> Option<String> {
+        clean(self.id.clone())
+    }
+
     pub fn into_domain(self) -> Result<DirectoryUser, String> {
         let id = clean(self.id).ok_or("a user without an id")?;
         let user_principal_name = clean(self.user_principal_name)
@@ -209,6 +217,10 @@ impl UserJson {
 }
 
 impl GroupJson {
+    pub fn id(&self) -> Option<String> {
+        clean(self.id.clone())
+    }
+
     pub fn into_domain(self) -> Result<DirectoryGroup, String> {
         Ok(DirectoryGroup {
             id: clean(self.id).ok_or("a group without an id")?,

@@ -31,6 +31,7 @@ pub fn routes() -> Listed<Arc<SimState>> {
         .route("/_sim/groups/{id}", put(put_group).delete(delete_group))
         .route("/_sim/faults", get(get_faults).put(put_faults))
         .route("/_sim/revoke-tokens", post(revoke_tokens))
+        .route("/_sim/delta/expire", post(expire_delta))
         .route(
             "/_sim/credentials",
             get(get_credentials).put(put_credentials),
@@ -275,4 +276,26 @@ async fn put_credentials(State(state): State<Arc<SimState>>, body: String) -> Re
         .write()
         .unwrap_or_else(|e| e.into_inner()) = credentials.clone();
     Json(credentials).into_response()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ExpireRequest {
+    #[serde(default, rename = "as")]
+    how: super::delta::DeltaReset,
+}
+
+/// Every deltaLink handed out so far is refused from now on:
+/// `{"as": "syncStateNotFound" | "resyncRequired" | "gone"}`.
+async fn expire_delta(State(state): State<Arc<SimState>>, body: String) -> Response {
+    let request: ExpireRequest = if body.trim().is_empty() {
+        ExpireRequest::default()
+    } else {
+        match parse(&body) {
+            Ok(r) => r,
+            Err(r) => return r,
+        }
+    };
+    state.delta.expire_all(request.how);
+    StatusCode::NO_CONTENT.into_response()
 }

@@ -10,6 +10,7 @@
 mod applications;
 mod collection;
 mod control;
+mod delta;
 mod faults;
 pub mod generate;
 mod groups;
@@ -19,6 +20,7 @@ mod token;
 mod users;
 
 pub use applications::SimPasswordCredential;
+pub use delta::DeltaReset;
 pub use faults::Faults;
 pub use tenant::{AppRegistration, SimGroup, SimObject, SimUser, Tenant};
 
@@ -48,6 +50,8 @@ pub struct SimState {
     /// The registration's client secrets, as `passwordCredentials` lists them.
     password_credentials: RwLock<Vec<SimPasswordCredential>>,
     page_tokens: odata::PageTokens,
+    /// What each deltaLink handed out knew of the tenant.
+    delta: delta::DeltaState,
     /// Graph requests served (token requests excluded), for "every n-th".
     graph_requests: AtomicU64,
     all_requests: AtomicU64,
@@ -149,6 +153,7 @@ impl GraphSim {
                 token_key: RwLock::new(key),
                 service_principal_id,
                 page_tokens: odata::PageTokens { key: page_key },
+                delta: delta::DeltaState::default(),
                 graph_requests: AtomicU64::new(0),
                 all_requests: AtomicU64::new(0),
             }),
@@ -196,6 +201,8 @@ impl GraphSim {
             .route("/{tenant}/oauth2/v2.0/token", post(token::token_endpoint))
             .route("/v1.0/users", get(users::list_users))
             .route("/v1.0/users/$count", get(users::count_users))
+            .route("/v1.0/users/delta", get(delta::users_delta))
+            .route("/v1.0/groups/delta", get(delta::groups_delta))
             .route("/v1.0/users/{id}", get(users::get_user))
             .route("/v1.0/users/{id}/manager", get(users::get_manager))
             .route("/v1.0/groups", get(groups::list_groups))
@@ -211,6 +218,12 @@ impl GraphSim {
             // dirsync makes; the static routes above take precedence.
             .route("/v1.0/{segment}", get(applications::get_application))
             .with_state(self.state.clone())
+    }
+
+    /// Every deltaLink handed out so far is refused from now on, as `how`
+    /// says (what seven days, or a reset on Microsoft's side, look like).
+    pub fn expire_delta_tokens(&self, how: DeltaReset) {
+        self.state.delta.expire_all(how);
     }
 
     /// The registration's client secrets as Graph lists them.
