@@ -671,52 +671,8 @@ async fn the_secret_expiry_is_read_at_each_test_and_sync_and_warned_of_before_it
     let view = app.secret_expiry(&cookie).await;
     assert!(view.applies && view.expiry.is_none() && view.can_enter_by_hand());
 
-    // Test connection reads it: the emulated secret ends in 180 days.
-    let (test, _) = app.test_connection(&cookie).await;
-    assert!(test.succeeded(), "{test:?}");
-    let view = app.secret_expiry(&cookie).await;
-    let notice = view.notice.clone().unwrap();
-    assert_eq!(notice.level, ExpiryLevel::Fine);
-    assert!(notice.text.contains("(in 17"), "{}", notice.text);
-    assert!(!view.can_enter_by_hand());
-    assert_eq!(
-        app.import_expiry_notice(&cookie).await,
-        None,
-        "nothing to warn of"
-    );
-
-    // Ten days left, with an expired secret sharing its first characters.
-    sim.set_password_credentials(secrets_ending(&sim, 10));
-    app.test_connection(&cookie).await;
-    let notice = app.import_expiry_notice(&cookie).await.unwrap();
-    assert_eq!(notice.level, ExpiryLevel::Soon);
-    assert!(notice.text.contains(", in 9 days."), "{}", notice.text);
-    assert!(
-        notice
-            .text
-            .contains("App registrations > dirsync > Certificates & secrets")
-            && notice
-                .text
-                .contains("2 of the app's secrets start with the same three characters"),
-        "{}",
-        notice.text
-    );
-
-    // A sync reads it too: now it has ended.
-    sim.set_password_credentials(secrets_ending(&sim, -1));
-    let run = app.preview(&cookie).await;
-    assert!(run > 0);
-    let notice = app.import_expiry_notice(&cookie).await.unwrap();
-    assert_eq!(notice.level, ExpiryLevel::Expired, "{}", notice.text);
-    // Azure AD says, so there is nothing to enter by hand.
-    let (status, body) = app.enter_expiry(&cookie, "2099-01-01").await;
-    assert!(status.is_client_error(), "{status} {body}");
-
-    // A new secret starts afresh. Azure AD now refuses to show the app
-    // (no permission that reads applications): Settings says why, and the
-    // admin enters the date by hand.
-    app.call_form("/api/remove_connection", &cookie, "").await;
-    app.save(&cookie, input(&sim, &reg.client_secret)).await;
+    // Azure AD refuses to show the app (no permission that reads
+    // applications): Settings says why, and the admin enters the date.
     sim.set_faults(Faults {
         roles: Some(vec!["User.Read.All".into(), "Group.Read.All".into()]),
         ..Faults::default()
@@ -753,7 +709,7 @@ async fn the_secret_expiry_is_read_at_each_test_and_sync_and_warned_of_before_it
         notice
             .text
             .starts_with("The client secret expires on 2099-01-01")
-            && notice.text.contains(&format!("Entered by {}", ADMIN_EMAIL)),
+            && notice.text.contains(&format!("Entered by {ADMIN_EMAIL}")),
         "{}",
         notice.text
     );
@@ -763,6 +719,60 @@ async fn the_secret_expiry_is_read_at_each_test_and_sync_and_warned_of_before_it
         json!(["Client secret expiry entered by hand cleared"])
     );
     assert!(app.secret_expiry(&cookie).await.notice.is_none());
+    app.enter_expiry(&cookie, "2099-01-01").await;
+
+    // With the permission back, Test connection reads it: the emulated
+    // secret ends in 180 days, and Azure AD's word wins over the admin's.
+    sim.set_faults(Faults::default());
+    let (test, _) = app.test_connection(&cookie).await;
+    assert!(test.succeeded(), "{test:?}");
+    let view = app.secret_expiry(&cookie).await;
+    let notice = view.notice.clone().unwrap();
+    assert_eq!(notice.level, ExpiryLevel::Fine);
+    assert!(notice.text.contains("(in 17"), "{}", notice.text);
+    assert!(!view.can_enter_by_hand());
+    let (status, body) = app.enter_expiry(&cookie, "2099-01-01").await;
+    assert!(status.is_client_error(), "{status} {body}");
+    assert_eq!(
+        app.import_expiry_notice(&cookie).await,
+        None,
+        "nothing to warn of"
+    );
+
+    // Ten days left, with an expired secret sharing its first characters.
+    sim.set_password_credentials(secrets_ending(&sim, 10));
+    app.test_connection(&cookie).await;
+    let notice = app.import_expiry_notice(&cookie).await.unwrap();
+    assert_eq!(notice.level, ExpiryLevel::Soon);
+    assert!(notice.text.contains(", in 9 days."), "{}", notice.text);
+    assert!(
+        notice
+            .text
+            .contains("App registrations > dirsync > Certificates & secrets")
+            && notice
+                .text
+                .contains("save its Value under Settings > Azure AD connection")
+            && notice
+                .text
+                .contains("2 of the app's secrets start with the same three characters"),
+        "{}",
+        notice.text
+    );
+
+    // A sync reads it too: now it has ended.
+    sim.set_password_credentials(secrets_ending(&sim, -1));
+    let run = app.preview(&cookie).await;
+    assert!(run > 0);
+    let notice = app.import_expiry_notice(&cookie).await.unwrap();
+    assert_eq!(notice.level, ExpiryLevel::Expired, "{}", notice.text);
+    // A later read that fails does not forget what Azure AD said.
+    sim.set_faults(Faults {
+        roles: Some(vec!["User.Read.All".into(), "Group.Read.All".into()]),
+        ..Faults::default()
+    });
+    app.test_connection(&cookie).await;
+    let notice = app.import_expiry_notice(&cookie).await.unwrap();
+    assert_eq!(notice.level, ExpiryLevel::Expired, "{}", notice.text);
 
     let stored = app.raw_settings().await;
     assert!(!stored.contains(&reg.client_secret), "{stored}");

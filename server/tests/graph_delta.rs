@@ -300,6 +300,21 @@ async fn only_selected_properties_are_tracked_and_top_is_refused() {
     assert_eq!(value.len(), 1);
     assert_eq!(value[0]["displayName"], "Tess Ter");
 
+    // An empty token starts again (where a 410's Location points); one
+    // this emulator never gave (another run's) is a sync state it lacks.
+    let (status, again) = get(format!(
+        "{base}/v1.0/users/delta?$select=displayName&$deltatoken="
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["value"].as_array().unwrap().len(), 20);
+    let (status, unknown) = get(format!(
+        "{base}/v1.0/users/delta?$deltatoken=RFNwdAIAAQAAABxyz"
+    ))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{unknown}");
+    assert_eq!(unknown["error"]["code"], "syncStateNotFound");
+
     // Sync from now: a link and no data.
     let (_, latest) = get(format!("{base}/v1.0/users/delta?$deltatoken=latest")).await;
     assert!(latest["value"].as_array().unwrap().is_empty());

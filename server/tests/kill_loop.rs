@@ -549,6 +549,13 @@ async fn two_processes_share_a_schedule(url: &str) {
         (1, 0),
         "exactly one process ran it"
     );
+    // A second claim would have found the lock held and said so here.
+    let outcome: Option<String> = sqlx::query_scalar("SELECT last_outcome FROM sync_schedule")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let outcome = outcome.unwrap_or_default();
+    assert!(outcome.contains("waits for an admin"), "{outcome}");
     let next: Option<i64> = sqlx::query_scalar("SELECT next_run_at FROM sync_schedule")
         .fetch_one(store.pool())
         .await

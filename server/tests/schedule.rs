@@ -215,7 +215,8 @@ async fn a_scheduled_run_and_a_click_take_the_same_lock(db: TestDb) {
     };
     assert_eq!(run_id, None, "{outcome}");
     assert!(
-        outcome.contains("did not start: A sync started by admin@example.com"),
+        outcome.contains("was skipped: a sync started by admin@example.com was running.")
+            && outcome.contains("The next one is due at"),
         "{outcome}"
     );
     assert_eq!(app.scheduled_runs().await, 0);

@@ -31,7 +31,7 @@ impl fmt::Display for DeltaError {
         match self {
             Self::TokenRefused { code } => write!(
                 f,
-                "Azure AD no longer knows the changes since the last read ({code}): the whole directory is read again."
+                "Azure AD no longer knows the changes since the last read ({code}): the whole directory must be read again."
             ),
             Self::Graph(e) => e.fmt(f),
         }

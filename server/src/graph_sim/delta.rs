@@ -234,9 +234,25 @@ async fn delta(
             });
             page(state, headers, resource, &round, 0, 0)
         }
+        // An empty token starts again, as the `Location` of a reset says.
+        Some("") => {
+            let select = match selection(resource, get("$select"), headers) {
+                Ok(s) => s,
+                Err(r) => return r,
+            };
+            start_round(state, headers, resource, select, None)
+        }
         Some(token) => {
+            // A token this emulator cannot read (another run's, say) is a
+            // sync state it does not have.
             let Some(id) = decode_delta_token(state, token) else {
-                return invalid_token(headers);
+                return expired(
+                    state,
+                    headers,
+                    resource,
+                    DeltaReset::SyncStateNotFound,
+                    None,
+                );
             };
             let known = delta
                 .snapshots
@@ -245,14 +261,27 @@ async fn delta(
                 .get(&id)
                 .cloned();
             let Some(known) = known.filter(|k| k.resource == resource) else {
-                return expired(state, headers, resource, DeltaReset::SyncStateNotFound);
+                return expired(
+                    state,
+                    headers,
+                    resource,
+                    DeltaReset::SyncStateNotFound,
+                    None,
+                );
             };
+            let select = Some(known.select.as_slice());
             if known.generation < delta.generation.load(Ordering::SeqCst) {
                 let how = *delta.reset_as.lock().unwrap_or_else(|e| e.into_inner());
-                return expired(state, headers, resource, how);
+                return expired(state, headers, resource, how, select);
             }
             if now_secs().saturating_sub(known.issued_at) > TOKEN_LIFETIME_SECS {
-                return expired(state, headers, resource, DeltaReset::SyncStateNotFound);
+                return expired(
+                    state,
+                    headers,
+                    resource,
+                    DeltaReset::SyncStateNotFound,
+                    select,
+                );
             }
             start_round(state, headers, resource, known.select.clone(), Some(&known))
         }
@@ -558,7 +587,13 @@ fn next_page(state: &SimState, headers: &HeaderMap, resource: Resource, token: &
             page(state, headers, resource, &round, round_id, offset)
         }
         // Forgotten: as an expired state.
-        _ => expired(state, headers, resource, DeltaReset::SyncStateNotFound),
+        _ => expired(
+            state,
+            headers,
+            resource,
+            DeltaReset::SyncStateNotFound,
+            None,
+        ),
     }
 }
 
@@ -623,8 +658,15 @@ fn decode_delta_token(state: &SimState, token: &str) -> Option<u64> {
     })
 }
 
-/// A deltaLink that no longer holds, refused as Graph refuses it.
-fn expired(state: &SimState, headers: &HeaderMap, resource: Resource, how: DeltaReset) -> Response {
+/// A deltaLink that no longer holds, refused as Graph refuses it; a 410
+/// points at the first request again, with the same `$select`.
+fn expired(
+    state: &SimState,
+    headers: &HeaderMap,
+    resource: Resource,
+    how: DeltaReset,
+    select: Option<&[String]>,
+) -> Response {
     match how {
         DeltaReset::SyncStateNotFound => graph_error(
             StatusCode::BAD_REQUEST,
@@ -645,8 +687,11 @@ fn expired(state: &SimState, headers: &HeaderMap, resource: Resource, how: Delta
                 "The delta token is no longer valid, and the app must reset the sync state.",
                 headers,
             );
+            let select = select
+                .map(|s| format!("$select={}&", s.join(",")))
+                .unwrap_or_default();
             let location = format!(
-                "{}/v1.0/{}/delta?$deltatoken=",
+                "{}/v1.0/{}/delta?{select}$deltatoken=",
                 state.graph_root(headers),
                 resource.name()
             );

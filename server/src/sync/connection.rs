@@ -294,7 +294,7 @@ impl ConnectionService {
     }
 
     /// A quick retry policy: the admin is waiting for the answer.
-    pub(super) fn test_policy() -> RetryPolicy {
+    pub fn test_policy() -> RetryPolicy {
         RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_secs(1),

@@ -196,8 +196,10 @@ impl AzureConnection for ConnectionService {
         let connection = self.resolve(saved.as_ref());
         let expiry = self.secret_expiry().await?;
         Ok(SecretExpiryView {
-            applies: self.secret_key(&connection, saved.as_ref()).is_some(),
-            notice: expiry.as_ref().and_then(|e| e.notice(now_millis())),
+            applies: self.secret_key(&connection).is_some(),
+            notice: expiry
+                .as_ref()
+                .and_then(|e| e.notice(now_millis(), self.secret_in_environment())),
             expiry,
         })
     }

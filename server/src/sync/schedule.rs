@@ -11,8 +11,10 @@ use crate::store::{Store, now_millis};
 use app::domain::format::format_timestamp;
 use app::domain::sync::progress::BucketCounts;
 use app::domain::sync::schedule::ScheduleState;
-use app::domain::sync::schedule::{AfterPreview, SCHEDULE_ACTOR, Schedule, after_preview};
-use app::services::{StoreError, SyncFailure, SyncSchedule};
+use app::domain::sync::schedule::{
+    AfterPreview, OnPreview, SCHEDULE_ACTOR, Schedule, after_preview,
+};
+use app::services::{StoreError, SyncSchedule};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -148,22 +150,38 @@ impl Scheduler {
     }
 
     async fn run(&self, schedule: Schedule) -> (Option<i64>, String) {
-        let when = format_timestamp(self.clock.now());
+        let now = self.clock.now();
+        let when = format_timestamp(now);
+        let next = schedule
+            .next_after(now)
+            .map(|n| format!(" The next one is due at {}.", format_timestamp(n)))
+            .unwrap_or_default();
         let (run_id, preview) = match self.imports.begin_preview(SCHEDULE_ACTOR).await {
             Ok(started) => started,
-            Err(SyncFailure::Refused(why)) => {
+            Err(SyncError::Busy(holder)) => {
+                let by = if holder.holder.is_empty() {
+                    "another sync".to_owned()
+                } else {
+                    format!("a sync started by {}", holder.holder)
+                };
                 return (
                     None,
-                    format!("The scheduled sync of {when} did not start: {why}"),
+                    format!("The scheduled sync of {when} was skipped: {by} was running.{next}"),
                 );
             }
-            Err(e) => {
+            Err(SyncError::Store(e)) => {
                 tracing::error!(error = %e, "scheduled sync could not start");
                 return (
                     None,
                     format!(
-                        "The scheduled sync of {when} did not start: the database failed; the details are in the server log."
+                        "The scheduled sync of {when} did not start: the database failed; the details are in the server log.{next}"
                     ),
+                );
+            }
+            Err(why) => {
+                return (
+                    None,
+                    format!("The scheduled sync of {when} did not start: {why}{next}"),
                 );
             }
         };
@@ -183,7 +201,18 @@ impl Scheduler {
                 );
             }
         };
-        let outcome = match after_preview(schedule.on_preview, &run.totals) {
+        // What it may do is decided now, by the schedule as it is now: an
+        // admin who chose "Preview only", or switched it off, while it read
+        // is obeyed.
+        let on_preview = match self.store.schedule_state().await {
+            Ok(state) if state.schedule.every_hours.is_some() => state.schedule.on_preview,
+            Ok(_) => OnPreview::PreviewOnly,
+            Err(e) => {
+                tracing::error!(run_id, error = %e, "could not read the schedule again");
+                OnPreview::PreviewOnly
+            }
+        };
+        let outcome = match after_preview(on_preview, &run.totals) {
             AfterPreview::Wait => {
                 format!("Scheduled preview #{run_id} is ready; it waits for an admin.")
             }

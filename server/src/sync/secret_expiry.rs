@@ -6,48 +6,51 @@
 
 use super::connection::{Connection, ConnectionService};
 use crate::graph::GraphClient;
-use crate::store::{SavedConnection, now_millis};
+use crate::store::now_millis;
 use app::domain::connection::SecretExpiry;
 use app::domain::connection::secret_expiry::{ExpiryRead, ManualExpiry, find_expiry};
 use app::domain::format::format_date;
 use app::services::{ConnectionFailure, StoreError};
+use secrecy::ExposeSecret;
 
 /// Who the store records for reads nobody asked for by hand.
 const READ_BY: &str = "dirsync";
 
 impl ConnectionService {
     /// Which secret a connection signs in with, without its value: the
-    /// tenant, the client, and where the secret came from and when it was
-    /// saved, so that a replaced secret does not inherit the old one's date.
-    pub(super) fn secret_key(
-        &self,
-        connection: &Connection,
-        saved: Option<&SavedConnection>,
-    ) -> Option<String> {
-        match connection {
-            Connection::Demo(demo) => Some(format!("demo {}", demo.sim.registration().client_id)),
-            Connection::Tenant { credentials, .. } => {
-                let origin = match (&self.env.client_secret, saved) {
-                    (Some(_), _) => "environment".to_owned(),
-                    (None, saved) => format!(
-                        "saved {}",
-                        saved.and_then(|s| s.secret_set_at).unwrap_or_default()
-                    ),
-                };
-                Some(format!(
-                    "{} {} {origin}",
-                    credentials.tenant_id, credentials.client_id
-                ))
+    /// tenant, the client, and a fingerprint of the secret (a hash that
+    /// cannot be turned back into it), so that a replaced secret (saved
+    /// here or set in the environment) does not inherit the old one's date.
+    pub(super) fn secret_key(&self, connection: &Connection) -> Option<String> {
+        let (tenant, client, secret) = match connection {
+            Connection::Demo(demo) => {
+                let reg = demo.sim.registration();
+                (
+                    reg.tenant_id.clone(),
+                    reg.client_id.clone(),
+                    reg.client_secret.clone(),
+                )
             }
-            Connection::Unavailable(_) => None,
-        }
+            Connection::Tenant { credentials, .. } => (
+                credentials.tenant_id.clone(),
+                credentials.client_id.clone(),
+                credentials.client_secret.expose_secret().to_owned(),
+            ),
+            Connection::Unavailable(_) => return None,
+        };
+        Some(format!("{tenant} {client} {}", fingerprint(&secret)))
+    }
+
+    /// Whether the secret comes from `AZURE_CLIENT_SECRET`.
+    pub fn secret_in_environment(&self) -> bool {
+        self.env.client_secret.is_some()
     }
 
     /// What is known of the expiry of the secret in use now.
     pub async fn secret_expiry(&self) -> Result<Option<SecretExpiry>, StoreError> {
         let saved = self.store.saved_connection().await?;
         let connection = self.resolve(saved.as_ref());
-        let Some(key) = self.secret_key(&connection, saved.as_ref()) else {
+        let Some(key) = self.secret_key(&connection) else {
             return Ok(None);
         };
         Ok(self
@@ -66,10 +69,7 @@ impl ConnectionService {
         connection: &Connection,
         client: &GraphClient,
     ) -> Result<SecretExpiry, StoreError> {
-        let saved = self.store.saved_connection().await?;
-        let key = self
-            .secret_key(connection, saved.as_ref())
-            .unwrap_or_default();
+        let key = self.secret_key(connection).unwrap_or_default();
         let now = now_millis();
         let read = match client.app_credentials().await {
             Ok(app) => match find_expiry(
@@ -116,7 +116,7 @@ impl ConnectionService {
     ) -> Result<Vec<String>, ConnectionFailure> {
         let saved = self.store.saved_connection().await?;
         let connection = self.resolve(saved.as_ref());
-        let Some(key) = self.secret_key(&connection, saved.as_ref()) else {
+        let Some(key) = self.secret_key(&connection) else {
             return Err(ConnectionFailure::Refused(
                 "There is no client secret to enter an expiry date for: configure the connection first.".to_owned(),
             ));
@@ -150,5 +150,31 @@ impl ConnectionService {
             .save_secret_expiry(admin, &expiry, std::slice::from_ref(&change))
             .await?;
         Ok(vec![change])
+    }
+}
+
+/// 64 bits of a SHA-256 of the secret, salted with what it is for: enough
+/// to tell two secrets apart, nothing to recover one from (a client
+/// secret is 40 random characters).
+fn fingerprint(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(b"dirsync client secret expiry\0")
+        .chain_update(secret.as_bytes())
+        .finalize();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fingerprint;
+
+    #[test]
+    fn a_fingerprint_tells_secrets_apart_without_holding_them() {
+        let a = fingerprint("Abc~0123456789abcdefghijklmnopqrstuvwxyz");
+        assert_eq!(a.len(), 16);
+        assert_eq!(a, fingerprint("Abc~0123456789abcdefghijklmnopqrstuvwxyz"));
+        assert_ne!(a, fingerprint("Abc~0123456789abcdefghijklmnopqrstuvwxyZ"));
+        assert!(!a.contains("Abc"));
     }
 }

@@ -78,6 +78,9 @@ impl ImportService {
     }
 }
 
+/// The longest a sync waits for the secret's expiry before it reads.
+const EXPIRY_READ_LIMIT: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// A started job, to spawn (a click) or to await (the schedule).
 type Job<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, SyncError>> + Send>>;
 
@@ -87,18 +90,20 @@ impl ImportService {
     /// admin's click returns as soon as the lock is taken. Every sync also
     /// reads when the client secret expires, first, so that a finished
     /// preview has it.
-    pub(super) async fn begin_preview(&self, actor: &str) -> Result<(i64, Job<i64>), SyncFailure> {
+    pub(super) async fn begin_preview(&self, actor: &str) -> Result<(i64, Job<i64>), SyncError> {
         // The connection as saved when the preview starts.
         let connection = self.connections.current().await?;
         let client = connection
             .client(RetryPolicy::default())
-            .map_err(SyncFailure::Refused)?;
+            .map_err(SyncError::NotApplicable)?;
+        // The expiry is read with a short patience: Cancel waits for it.
+        let expiry_client = connection
+            .client(ConnectionService::test_policy())
+            .map_err(SyncError::NotApplicable)?;
         // The options saved in Settings when the preview starts; the run
         // records them.
         let options = self.store.sync_options().await?;
-        let job = PreviewJob::begin(&self.store, actor, &options, self.lock_policy)
-            .await
-            .map_err(refusal)?;
+        let job = PreviewJob::begin(&self.store, actor, &options, self.lock_policy).await?;
         let run_id = job.run_id;
         // Published before returning, so the page's event stream starts here.
         self.hub.publish(ProgressEvent::Fetching {
@@ -117,9 +122,14 @@ impl ImportService {
             run_id,
             Box::pin(async move {
                 // A failed read is kept with its reason; a failed save is
-                // only logged.
-                if let Err(e) = connections.read_secret_expiry(&connection, &client).await {
-                    tracing::error!(error = %e, "could not keep the client secret's expiry");
+                // only logged; a read that hangs is given up.
+                let read = connections.read_secret_expiry(&connection, &expiry_client);
+                match tokio::time::timeout(EXPIRY_READ_LIMIT, read).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "could not keep the client secret's expiry")
+                    }
+                    Err(_) => tracing::warn!("reading the client secret's expiry took too long"),
                 }
                 let result = job.run(&store, &hub, &client, cancel.notified()).await;
                 let mut running = fetch.lock().unwrap_or_else(|e| e.into_inner());
@@ -210,7 +220,7 @@ impl SyncJobs for ImportService {
             .connections
             .secret_expiry()
             .await?
-            .and_then(|e| e.notice(now_millis()))
+            .and_then(|e| e.notice(now_millis(), self.connections.secret_in_environment()))
             .filter(|notice| notice.level != ExpiryLevel::Fine);
         let schedule = self.store.schedule_state().await?;
         Ok(ImportOverview {
@@ -231,6 +241,8 @@ impl SyncJobs for ImportService {
     }
 
     async fn waiting_preview(&self) -> Result<Option<i64>, SyncFailure> {
+        // The preview Import Users offers (the newest run, when previewed),
+        // when the schedule started it.
         let newest = self.store.newest_run(None).await?;
         Ok(newest
             .filter(|run| run.state == RunState::Previewed && run.started_by == SCHEDULE_ACTOR)
@@ -238,7 +250,7 @@ impl SyncJobs for ImportService {
     }
 
     async fn start_preview(&self, admin: &str) -> Result<i64, SyncFailure> {
-        let (run_id, fetch) = self.begin_preview(admin).await?;
+        let (run_id, fetch) = self.begin_preview(admin).await.map_err(refusal)?;
         tokio::spawn(async move {
             // Failures are logged and published by the job itself.
             let _ = fetch.await;

@@ -187,7 +187,9 @@ impl SecretExpiry {
     }
 
     /// The sentence the pages show, when an expiry is known.
-    pub fn notice(&self, now: i64) -> Option<ExpiryNotice> {
+    /// `in_environment`: the secret comes from `AZURE_CLIENT_SECRET`, so a
+    /// new one goes there, not on the Settings page.
+    pub fn notice(&self, now: i64, in_environment: bool) -> Option<ExpiryNotice> {
         let level = self.level(now)?;
         let end = self.expires_at()?;
         let read = match &self.last_read {
@@ -205,7 +207,7 @@ impl SecretExpiry {
                 }
                 if read.sharing_hint > 1 {
                     s.push_str(&format!(
-                        "; {} of the app's secrets start with the same three characters, so dirsync took the one valid now that expires first",
+                        "; {} of the app's secrets start with the same three characters, so dirsync took the one valid now that expires first (or, if none is valid now, the newest)",
                         read.sharing_hint
                     ));
                 }
@@ -218,8 +220,13 @@ impl SecretExpiry {
             ),
             (None, None) => String::new(),
         };
+        let save = if in_environment {
+            "put its Value in AZURE_CLIENT_SECRET in the server's environment and restart dirsync"
+        } else {
+            "save its Value under Settings > Azure AD connection"
+        };
         let renew = format!(
-            "Create a new secret in the Azure portal under App registrations > {app} > Certificates & secrets, and save it under Settings > Azure AD connection"
+            "Create a new secret in the Azure portal under App registrations > {app} > Certificates & secrets, and {save}"
         );
         let text = match level {
             ExpiryLevel::Fine => format!(
@@ -352,20 +359,20 @@ mod tests {
         assert_eq!(known(NOW + 1).level(NOW), Some(ExpiryLevel::Soon));
         assert_eq!(known(NOW).level(NOW), Some(ExpiryLevel::Expired));
         assert_eq!(SecretExpiry::new("s").level(NOW), None);
-        assert_eq!(SecretExpiry::new("s").notice(NOW), None);
+        assert_eq!(SecretExpiry::new("s").notice(NOW, false), None);
     }
 
     #[test]
     fn notices_give_the_date_the_days_left_and_the_portal_step() {
-        let fine = known(NOW + 100 * DAY).notice(NOW).unwrap();
+        let fine = known(NOW + 100 * DAY).notice(NOW, false).unwrap();
         assert_eq!(
             fine.text,
             "The client secret expires on 2027-02-26 (in 100 days). Read from Azure AD."
         );
-        let soon = known(NOW + 12 * DAY + 5).notice(NOW).unwrap();
+        let soon = known(NOW + 12 * DAY + 5).notice(NOW, false).unwrap();
         assert_eq!(soon.level, ExpiryLevel::Soon);
         assert!(soon.text.starts_with("The client secret expires on 2026-11-30, in 12 days. Create a new secret in the Azure portal under App registrations > dirsync > Certificates & secrets"), "{}", soon.text);
-        let expired = known(NOW - DAY).notice(NOW).unwrap();
+        let expired = known(NOW - DAY).notice(NOW, false).unwrap();
         assert!(
             expired.text.starts_with(
                 "The client secret expired on 2026-11-17: Azure AD refuses every sign-in"
@@ -402,7 +409,7 @@ mod tests {
         };
         assert!(expiry.can_enter_by_hand());
         assert_eq!(expiry.unreadable(), Some("denied"));
-        let notice = expiry.notice(NOW).unwrap();
+        let notice = expiry.notice(NOW, false).unwrap();
         assert_eq!(notice.level, ExpiryLevel::Soon);
         assert!(
             notice
@@ -412,6 +419,12 @@ mod tests {
             notice.text
         );
         assert!(notice.text.contains("App registrations > your app >"));
+        let from_env = expiry.notice(NOW, true).unwrap();
+        assert!(
+            from_env.text.contains("AZURE_CLIENT_SECRET") && !from_env.text.contains("Settings >"),
+            "{}",
+            from_env.text
+        );
         expiry.last_read = known(NOW + 200 * DAY).last_read;
         assert!(!expiry.can_enter_by_hand());
         assert_eq!(expiry.level(NOW), Some(ExpiryLevel::Fine));

@@ -62,6 +62,13 @@ pub fn SettingsPage() -> impl IntoView {
     let group_search = GroupSearchBox::new();
     let connection = Resource::new(move || saved.get(), |_| load_connection_settings());
     let settings = Resource::new(move || saved.get(), |_| load_sync_settings());
+    // Recent changes also reloads after a schedule save, which leaves the
+    // forms above as they are.
+    let schedule_changed = RwSignal::new(0u32);
+    let changes = Resource::new(
+        move || (saved.get(), schedule_changed.get()),
+        |_| load_sync_settings(),
+    );
 
     view! {
         <Title text="Settings"/>
@@ -91,10 +98,10 @@ pub fn SettingsPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <ScheduleSection saved=saved/>
+        <ScheduleSection changed=schedule_changed/>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                settings.await.ok().map(|settings| view! { <RecentChanges changes=settings.changes/> })
+                changes.await.ok().map(|settings| view! { <RecentChanges changes=settings.changes/> })
             })}
         </Transition>
     }

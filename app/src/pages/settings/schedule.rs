@@ -8,8 +8,9 @@ use leptos::prelude::*;
 
 #[component]
 pub fn ScheduleSection(
-    /// Bumped by a save that changed something: Recent changes reloads.
-    saved: RwSignal<u32>,
+    /// Bumped by a save that changed something: Recent changes reloads
+    /// (and nothing else on the page, so no typing elsewhere is lost).
+    changed: RwSignal<u32>,
 ) -> impl IntoView {
     let save = ServerAction::<SaveSchedule>::new();
     // Bumped when a save has finished: the form reads the schedule again.
@@ -18,7 +19,7 @@ pub fn ScheduleSection(
         if let Some(Ok(changes)) = save.value().get() {
             done.update(|n| *n += 1);
             if !changes.is_empty() {
-                saved.update(|n| *n += 1);
+                changed.update(|n| *n += 1);
             }
             Toast::show(if changes.is_empty() {
                 "Nothing to save: the schedule was already this.".to_owned()
@@ -83,7 +84,7 @@ fn ScheduleForm(state: ScheduleState, save: ServerAction<SaveSchedule>) -> impl 
             let hint = match choice {
                 OnPreview::PreviewOnly => "The preview waits for an admin on Import Users.",
                 OnPreview::ApplyWhenSafe => {
-                    "Only when the deactivation threshold and the mass-change guard pass and Azure AD was read completely; otherwise the preview waits, marked Needs review, with the reason."
+                    "Only when nothing would need an override (the deactivation threshold, the mass-change guard, and Azure AD returning at least half the users of last time) and Azure AD was read completely; otherwise the preview waits, marked Needs review, with the reason."
                 }
             };
             view! {
