@@ -239,6 +239,27 @@ async fn a_scheduled_run_and_a_click_take_the_same_lock(db: TestDb) {
     );
     let (run_id, _) = ran(scheduled.await.unwrap());
     assert_eq!(app.run(&cookie, run_id).await.state, RunState::Previewed);
+
+    // An admin cancels a scheduled read: the record names the admin.
+    app.clock.advance(HOUR * 2);
+    let scheduler = app.scheduler.clone();
+    let scheduled = tokio::spawn(async move { scheduler.tick().await.unwrap() });
+    while app.overview(&cookie).await.progress.started_by() != Some("Schedule") {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (status, _) = app.call_form("/api/cancel_fetch", &cookie, "").await;
+    assert_eq!(status, StatusCode::OK);
+    let (run_id, outcome) = ran(scheduled.await.unwrap());
+    assert!(
+        outcome.contains("failed: The import was cancelled"),
+        "{outcome}"
+    );
+    let run = app.run(&cookie, run_id).await;
+    assert_eq!(run.state, RunState::Cancelled);
+    assert_eq!(
+        run.error.as_deref(),
+        Some("Cancelled by admin@example.com while reading Azure AD.")
+    );
     app.db.teardown().await;
 }
 

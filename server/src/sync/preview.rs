@@ -140,8 +140,8 @@ impl PreviewJob {
         }
     }
 
-    /// Fetches, plans and stores; stops early when `cancel` completes (the
-    /// run is then `cancelled`) or when the lock is lost. The lock is
+    /// Fetches, plans and stores; stops early when `cancel` completes with
+    /// who cancelled (the run is then `cancelled`) or when the lock is lost. The lock is
     /// released before the end is announced, so that the next step (an
     /// apply sent at once) finds it free.
     #[tracing::instrument(skip_all, fields(run_id = self.run_id))]
@@ -150,7 +150,7 @@ impl PreviewJob {
         store: &dyn SyncStore,
         hub: &ProgressHub,
         client: &GraphClient,
-        cancel: impl std::future::Future<Output = ()>,
+        cancel: impl std::future::Future<Output = String>,
     ) -> Result<i64, SyncError> {
         let Self {
             run_id,
@@ -160,9 +160,13 @@ impl PreviewJob {
         } = self;
         let admin = admin.as_str();
         let lost = lock.lost();
+        let mut cancelled_by = None;
         let result = tokio::select! {
             result = plan_and_store(store, hub, client, admin, run_id, &options, lock.token()) => result,
-            () = cancel => Err(SyncError::Cancelled),
+            by = cancel => {
+                cancelled_by = Some(by);
+                Err(SyncError::Cancelled)
+            }
             () = lost => Err(SyncError::LockLost),
         };
         let ended = match &result {
@@ -181,15 +185,16 @@ impl PreviewJob {
                 })
             }
             Err(SyncError::Cancelled) => {
-                tracing::info!(run_id, %admin, "preview cancelled");
-                let why = format!("Cancelled by {admin} while reading Azure AD.");
+                // Who clicked Cancel: a scheduled run is stopped by an admin.
+                let by = cancelled_by
+                    .filter(|by| !by.is_empty())
+                    .unwrap_or_else(|| admin.to_owned());
+                tracing::info!(run_id, %by, "preview cancelled");
+                let why = format!("Cancelled by {by} while reading Azure AD.");
                 store
                     .cancel_run(run_id, lock.token(), &why, now_millis())
                     .await
-                    .map(|_| ProgressEvent::Cancelled {
-                        run_id,
-                        by: admin.to_owned(),
-                    })
+                    .map(|_| ProgressEvent::Cancelled { run_id, by })
             }
             // The run is the new holder's to mark; nothing is written here.
             Err(SyncError::LockLost) => Ok(ProgressEvent::Failed {

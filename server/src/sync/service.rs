@@ -25,7 +25,32 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
 /// The fetch running now, and how to stop it.
-type RunningFetch = Arc<Mutex<Option<(i64, Arc<Notify>)>>>;
+type RunningFetch = Arc<Mutex<Option<(i64, Arc<CancelRequest>)>>>;
+
+/// A Cancel click for a running fetch, and who clicked.
+#[derive(Default)]
+struct CancelRequest {
+    /// A stored permit: the fetch stops even if it is between awaits.
+    clicked: Notify,
+    by: Mutex<Option<String>>,
+}
+
+impl CancelRequest {
+    fn request(&self, admin: &str) {
+        *self.by.lock().unwrap_or_else(|e| e.into_inner()) = Some(admin.to_owned());
+        self.clicked.notify_one();
+    }
+
+    /// Completes with who clicked.
+    async fn clicked(&self) -> String {
+        self.clicked.notified().await;
+        self.by
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_default()
+    }
+}
 
 pub struct ImportService {
     store: Store,
@@ -114,7 +139,7 @@ impl ImportService {
             total: None,
             groups_so_far: 0,
         });
-        let cancel = Arc::new(Notify::new());
+        let cancel = Arc::new(CancelRequest::default());
         *self.fetch.lock().unwrap_or_else(|e| e.into_inner()) = Some((run_id, cancel.clone()));
         let (store, hub, fetch) = (self.store.clone(), self.hub.clone(), self.fetch.clone());
         let connections = self.connections.clone();
@@ -131,7 +156,7 @@ impl ImportService {
                     }
                     Err(_) => tracing::warn!("reading the client secret's expiry took too long"),
                 }
-                let result = job.run(&store, &hub, &client, cancel.notified()).await;
+                let result = job.run(&store, &hub, &client, cancel.clicked()).await;
                 let mut running = fetch.lock().unwrap_or_else(|e| e.into_inner());
                 if running.as_ref().is_some_and(|(id, _)| *id == run_id) {
                     *running = None;
@@ -269,8 +294,7 @@ impl SyncJobs for ImportService {
         let running = self.fetch.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((run_id, cancel)) = running.as_ref() {
             tracing::info!(run_id, %admin, "cancel requested");
-            // A stored permit: the fetch stops even if it is between awaits.
-            cancel.notify_one();
+            cancel.request(admin);
         }
         Ok(())
     }
