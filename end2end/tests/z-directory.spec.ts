@@ -213,6 +213,9 @@ test("every page passes an accessibility check", async ({ page, request }) => {
   for (const path of pages) {
     await page.goto(path);
     await hydrated(page);
+    // A page's title comes with its data (a run's number, a user's name):
+    // the check looks at the page once it has one, as a reader would.
+    await expect(page).toHaveTitle(/\S/);
     await check(page, path);
   }
   await page.context().clearCookies();
