@@ -251,25 +251,7 @@ async fn only_selected_properties_are_tracked_and_top_is_refused() {
         common::emulator::credentials(&sim),
         Default::default(),
     );
-    let token = {
-        let reg = sim.registration();
-        let form = [
-            ("client_id", reg.client_id.as_str()),
-            ("client_secret", reg.client_secret.as_str()),
-            ("scope", "https://graph.microsoft.com/.default"),
-            ("grant_type", "client_credentials"),
-        ];
-        let body: Value = reqwest::Client::new()
-            .post(format!("{base}/{}/oauth2/v2.0/token", reg.tenant_id))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["access_token"].as_str().unwrap().to_owned()
-    };
+    let token = common::emulator::access_token(&sim, &base).await;
     let get = |url: String| {
         let token = token.clone();
         async move {

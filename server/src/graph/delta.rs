@@ -9,7 +9,6 @@
 use super::client::{FetchProgress, GraphClient};
 use super::error::GraphError;
 use super::model::{GROUP_SELECT, GroupJson, MemberJson, USER_SELECT, UserJson};
-use app::domain::directory::{GroupMember, MemberKind};
 use app::domain::directory_mirror::{GroupChange, ManagerChange, UserChange};
 use serde::Deserialize;
 use serde_json::Value;
@@ -208,13 +207,4 @@ impl GraphClient {
         }
         Ok(link)
     }
-}
-
-/// Only the users of a membership change: devices, contacts, service
-/// principals and nested groups are no platform users.
-pub fn user_members(members: &[GroupMember]) -> impl Iterator<Item = &str> {
-    members
-        .iter()
-        .filter(|m| m.kind == MemberKind::User)
-        .map(|m| m.id.as_str())
 }

@@ -194,7 +194,7 @@ impl AzureConnection for ConnectionService {
     async fn secret_expiry_view(&self) -> Result<SecretExpiryView, StoreError> {
         let saved = self.store.saved_connection().await?;
         let connection = self.resolve(saved.as_ref());
-        let expiry = self.secret_expiry().await?;
+        let expiry = self.secret_expiry(&connection).await?;
         Ok(SecretExpiryView {
             applies: self.secret_key(&connection).is_some(),
             notice: expiry

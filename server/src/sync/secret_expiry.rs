@@ -46,18 +46,34 @@ impl ConnectionService {
         self.env.client_secret.is_some()
     }
 
-    /// What is known of the expiry of the secret in use now.
-    pub async fn secret_expiry(&self) -> Result<Option<SecretExpiry>, StoreError> {
-        let saved = self.store.saved_connection().await?;
-        let connection = self.resolve(saved.as_ref());
-        let Some(key) = self.secret_key(&connection) else {
-            return Ok(None);
-        };
+    /// What is known of the expiry of the secret `connection` signs in
+    /// with: nothing when it has none, or nothing is recorded for it.
+    pub async fn secret_expiry(
+        &self,
+        connection: &Connection,
+    ) -> Result<Option<SecretExpiry>, StoreError> {
+        match self.secret_key(connection) {
+            Some(key) => self.stored_for(&key).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The stored record of the secret `key`: the store keeps one record,
+    /// for whichever secret was last in use.
+    async fn stored_for(&self, key: &str) -> Result<Option<SecretExpiry>, StoreError> {
         Ok(self
             .store
             .secret_expiry()
             .await?
-            .filter(|expiry| expiry.secret == key))
+            .filter(|e| e.secret == key))
+    }
+
+    /// As [`Self::stored_for`], or an empty record to fill.
+    async fn record_for(&self, key: &str) -> Result<SecretExpiry, StoreError> {
+        Ok(self
+            .stored_for(key)
+            .await?
+            .unwrap_or_else(|| SecretExpiry::new(key)))
     }
 
     /// Reads the secret's expiry through `client` (signed in with
@@ -88,12 +104,7 @@ impl ConnectionService {
         if let ExpiryRead::Failed { reason } = &read {
             tracing::warn!(%reason, "could not read the client secret's expiry");
         }
-        let mut expiry = self
-            .store
-            .secret_expiry()
-            .await?
-            .filter(|e| e.secret == key)
-            .unwrap_or_else(|| SecretExpiry::new(&key));
+        let mut expiry = self.record_for(&key).await?;
         // A secret's end never moves: once Azure AD gave it, a later failed
         // read (the expired secret itself refused at sign-in, a permission
         // withdrawn) does not forget it.
@@ -121,12 +132,7 @@ impl ConnectionService {
                 "There is no client secret to enter an expiry date for: configure the connection first.".to_owned(),
             ));
         };
-        let mut expiry = self
-            .store
-            .secret_expiry()
-            .await?
-            .filter(|e| e.secret == key)
-            .unwrap_or_else(|| SecretExpiry::new(&key));
+        let mut expiry = self.record_for(&key).await?;
         if !expiry.can_enter_by_hand() {
             return Err(ConnectionFailure::Refused(
                 "Azure AD says when this secret expires, so there is nothing to enter by hand."

@@ -241,9 +241,10 @@ impl SyncJobs for ImportService {
     async fn overview(&self) -> Result<ImportOverview, SyncFailure> {
         let last = self.store.newest_run(None).await?;
         let interrupted = self.store.newest_run(Some(RunState::Interrupted)).await?;
+        let connection = self.connections.current().await?;
         let secret_expiry = self
             .connections
-            .secret_expiry()
+            .secret_expiry(&connection)
             .await?
             .and_then(|e| e.notice(now_millis(), self.connections.secret_in_environment()))
             .filter(|notice| notice.level != ExpiryLevel::Fine);
@@ -254,7 +255,7 @@ impl SyncJobs for ImportService {
                 .last_outcome
                 .filter(|_| schedule.last_run_at.is_some()),
             secret_expiry,
-            connection: self.connections.current().await?.status(),
+            connection: connection.status(),
             progress: self.hub.current(),
             open_preview: last
                 .as_ref()

@@ -31,3 +31,24 @@ pub async fn start(users: usize, groups: usize, seed: u64) -> (GraphSim, GraphCl
     let client = client(&base, credentials(&sim), RetryPolicy::default());
     (sim, client)
 }
+
+/// An access token for raw Graph requests to `sim` at `base`.
+pub async fn access_token(sim: &GraphSim, base: &str) -> String {
+    let reg = sim.registration();
+    let form = [
+        ("client_id", reg.client_id.as_str()),
+        ("client_secret", reg.client_secret.as_str()),
+        ("scope", "https://graph.microsoft.com/.default"),
+        ("grant_type", "client_credentials"),
+    ];
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/{}/oauth2/v2.0/token", reg.tenant_id))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
