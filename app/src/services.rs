@@ -123,7 +123,8 @@ pub trait SyncJobs: Send + Sync {
     /// A scheduled preview waiting for an admin (the navigation's badge).
     async fn waiting_preview(&self) -> Result<Option<i64>, SyncFailure>;
     /// Starts reading the directory; returns the new run's id at once.
-    async fn start_preview(&self, admin: &str) -> Result<i64, SyncFailure>;
+    /// `full_read`: read the whole directory, not only its changes.
+    async fn start_preview(&self, admin: &str, full_read: bool) -> Result<i64, SyncFailure>;
     /// Stops the running fetch (a no-op when none runs).
     async fn cancel_fetch(&self, admin: &str) -> Result<(), SyncFailure>;
     async fn preview_summary(&self, run_id: i64) -> Result<PreviewSummary, SyncFailure>;

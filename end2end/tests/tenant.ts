@@ -135,3 +135,10 @@ export async function setPasswordCredentials(request: APIRequestContext, credent
   const response = await (await asAdmin(request)).put(`${SIM}/credentials`, { data: credentials });
   expect(response.ok()).toBeTruthy();
 }
+
+/** Every deltaLink handed out so far is refused from now on, as Graph does
+ * after seven days or on a reset. */
+export async function expireDeltaTokens(request: APIRequestContext, as: "syncStateNotFound" | "resyncRequired" | "gone") {
+  const response = await (await asAdmin(request)).post(`${SIM}/delta/expire`, { data: { as } });
+  expect(response.ok()).toBeTruthy();
+}

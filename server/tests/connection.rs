@@ -193,7 +193,9 @@ async fn a_saved_secret_is_sealed_never_sent_back_never_logged_and_survives_a_re
         "{}",
         test.headline()
     );
-    let (status, refusal) = rekeyed.call_form("/api/start_preview", &cookie, "").await;
+    let (status, refusal) = rekeyed
+        .call_form("/api/start_preview", &cookie, "full_read=false")
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(
         refusal["Refused"]

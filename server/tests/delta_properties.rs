@@ -3,19 +3,23 @@
 //! new users, managers set and cleared, members joining and leaving,
 //! groups created and deleted), the directory mirror kept up to date by
 //! `/users/delta` and `/groups/delta` equals a full read of the changed
-//! tenant. The planner being a pure function of what it is given, the two
-//! plan alike. Emulator, client and mirror together, over real HTTP.
+//! tenant, and so does a preview's read (`read_directory`: a full read,
+//! then only the changes). The planner being a pure function of what it is
+//! given, they plan alike. Emulator, client and mirror together, over real
+//! HTTP.
 
 mod common;
 
 use app::domain::directory_mirror::{DirectoryMirror, normalized};
-use app::domain::sync::DirectorySnapshot;
+use app::domain::sync::directory_read::{FullReadReason, ReadKind};
+use app::domain::sync::{DirectorySnapshot, SyncOptions};
+use common::full_read::fetch_directory;
 use proptest::prelude::*;
 use server::graph::GraphClient;
 use server::graph_sim::generate::generate;
 use server::graph_sim::{GraphSim, SimGroup, SimUser, Tenant};
 use server::sync::ProgressHub;
-use server::sync::fetch::fetch_directory;
+use server::sync::fetch::read_directory;
 
 #[derive(Debug, Clone)]
 enum Change {
@@ -178,20 +182,33 @@ async fn delta_equals_full(seed: u64, changes: Vec<Change>) {
         common::emulator::credentials(&sim),
         Default::default(),
     );
+    let hub = ProgressHub::new();
+    let options = SyncOptions::default();
+    let preview_read =
+        |stored| read_directory(&client, &hub, 0, "test", stored, &options, false, 0);
     let mut mirror = DirectoryMirror::default();
     let links = catch_up(&client, &mut mirror, None).await;
+    let first = preview_read(None).await.unwrap();
     let full = full_read(&client).await;
     assert_eq!(
         mirror.snapshot(full.tenant_id.clone()),
         full,
         "the first read"
     );
+    assert_eq!(first.kind, ReadKind::Full(FullReadReason::FirstRead));
+    assert_eq!(first.read.snapshot, full, "a preview's first read");
 
     sim.with_tenant(|t| changes.iter().for_each(|c| apply(t, c)));
     catch_up(&client, &mut mirror, Some(links)).await;
+    let second = preview_read(Some(first.directory)).await.unwrap();
     let full = full_read(&client).await;
     let delta = mirror.snapshot(full.tenant_id.clone());
     assert_eq!(delta, full, "after {changes:?}");
+    assert_eq!(second.kind, ReadKind::Changes);
+    assert_eq!(
+        second.read.snapshot, full,
+        "a preview's read of the changes"
+    );
 }
 
 proptest! {

@@ -70,7 +70,7 @@ const FUNCTIONS: &[Function] = &[
     ),
     ("/api/save_sync_options", Json, &[("options", SyncOptions)]),
     ("/api/sync_overview", Form, &[]),
-    ("/api/start_preview", Form, &[]),
+    ("/api/start_preview", Form, &[("full_read", Bool)]),
     ("/api/cancel_fetch", Form, &[]),
     ("/api/load_preview", Form, &[("run_id", RunId)]),
     (

@@ -387,6 +387,7 @@ async fn the_progress_stream_sends_the_state_first_then_updates_and_refuses_anon
         users_so_far: 999,
         total: Some(2500),
         groups_so_far: 0,
+        changes_only: false,
     };
     app.progress.publish(running.clone());
     let mut events = app.events(&cookie).await;
@@ -502,7 +503,9 @@ async fn an_import_runs_from_preview_to_apply_through_the_server_functions() {
     assert_eq!(overview.last_run, None);
 
     let mut events = app.events(&cookie).await;
-    let (status, run_id) = app.call_form("/api/start_preview", &cookie, "").await;
+    let (status, run_id) = app
+        .call_form("/api/start_preview", &cookie, "full_read=false")
+        .await;
     assert_eq!(status, StatusCode::OK, "{run_id}");
     let run_id = run_id.as_i64().unwrap();
     let seen = events.until("previewed").await;
@@ -641,11 +644,15 @@ async fn a_second_sync_is_refused_and_a_fetch_can_be_cancelled() {
     let app = spawn_app_with(Some(sim.clone())).await;
     let cookie = app.session_cookie().await;
     let mut events = app.events(&cookie).await;
-    let (status, _) = app.call_form("/api/start_preview", &cookie, "").await;
+    let (status, _) = app
+        .call_form("/api/start_preview", &cookie, "full_read=false")
+        .await;
     assert_eq!(status, StatusCode::OK);
     events.until("fetching").await;
 
-    let (status, refusal) = app.call_form("/api/start_preview", &cookie, "").await;
+    let (status, refusal) = app
+        .call_form("/api/start_preview", &cookie, "full_read=false")
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     let message = refusal["Refused"].as_str().unwrap();
     assert!(
@@ -666,7 +673,9 @@ async fn a_second_sync_is_refused_and_a_fetch_can_be_cancelled() {
 
     // The lock is free again.
     sim.set_faults(Faults::default());
-    let (status, _) = app.call_form("/api/start_preview", &cookie, "").await;
+    let (status, _) = app
+        .call_form("/api/start_preview", &cookie, "full_read=false")
+        .await;
     assert_eq!(status, StatusCode::OK);
     events.until("previewed").await;
     app.db.teardown().await;
@@ -729,7 +738,9 @@ async fn saved_sync_options_are_recorded_and_the_next_preview_uses_them() {
     assert_eq!(settings.changes[0].changed_by, ADMIN_EMAIL);
 
     let mut events = app.events(&cookie).await;
-    let (_, run_id) = app.call_form("/api/start_preview", &cookie, "").await;
+    let (_, run_id) = app
+        .call_form("/api/start_preview", &cookie, "full_read=false")
+        .await;
     events.until("previewed").await;
     let (_, summary) = app
         .call_form("/api/load_preview", &cookie, &format!("run_id={}", run_id))
@@ -749,7 +760,9 @@ async fn without_a_connection_an_import_says_what_to_configure() {
     let (_, overview) = app.call_form("/api/sync_overview", &cookie, "").await;
     let overview: ImportOverview = serde_json::from_value(overview).unwrap();
     assert_eq!(overview.connection, ConnectionStatus::NotConfigured);
-    let (status, refusal) = app.call_form("/api/start_preview", &cookie, "").await;
+    let (status, refusal) = app
+        .call_form("/api/start_preview", &cookie, "full_read=false")
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(
         refusal["Refused"]

@@ -163,7 +163,9 @@ impl Server {
 
     /// Starts a preview and waits until it is stored; returns its run.
     async fn preview(&self, cookie: &str) -> i64 {
-        let (status, run) = self.call_form(cookie, "start_preview", "").await;
+        let (status, run) = self
+            .call_form(cookie, "start_preview", "full_read=false")
+            .await;
         assert_eq!(status, StatusCode::OK, "{run}");
         let run_id = run.as_i64().unwrap();
         let deadline = Instant::now() + Duration::from_secs(120);
@@ -449,7 +451,7 @@ async fn two_processes_race(url: &str) {
     for round in 0..3 {
         let calls = (0..8).map(|i| {
             let s = if i % 2 == 0 { &a } else { &b };
-            s.call_form(&cookie, "start_preview", "")
+            s.call_form(&cookie, "start_preview", "full_read=false")
         });
         let answers = futures::future::join_all(calls).await;
         let started: Vec<i64> = answers

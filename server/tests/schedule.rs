@@ -208,7 +208,9 @@ async fn a_scheduled_run_and_a_click_take_the_same_lock(db: TestDb) {
     });
 
     // An admin's preview is reading: the scheduled run does not start.
-    let (status, manual) = app.call_form("/api/start_preview", &cookie, "").await;
+    let (status, manual) = app
+        .call_form("/api/start_preview", &cookie, "full_read=false")
+        .await;
     assert_eq!(status, StatusCode::OK, "{manual}");
     let Tick::Ran { run_id, outcome } = app.after(HOUR * 2).await else {
         panic!("the scheduled run was due")
@@ -231,7 +233,9 @@ async fn a_scheduled_run_and_a_click_take_the_same_lock(db: TestDb) {
     while app.overview(&cookie).await.progress.started_by() != Some("Schedule") {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let (status, refused) = app.call_form("/api/start_preview", &cookie, "").await;
+    let (status, refused) = app
+        .call_form("/api/start_preview", &cookie, "full_read=false")
+        .await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
     assert!(
         refused.to_string().contains("A scheduled sync, started at"),

@@ -172,7 +172,9 @@ async fn the_client_secret_is_nowhere_an_attacker_could_read() {
         expired_secret: true,
         ..Faults::default()
     });
-    let (status, failing) = app.call_form("/api/start_preview", &cookie, "").await;
+    let (status, failing) = app
+        .call_form("/api/start_preview", &cookie, "full_read=false")
+        .await;
     assert_eq!(status, StatusCode::OK, "{failing}");
     let failing = failing.as_i64().unwrap();
     let mut state = String::new();

@@ -1,15 +1,17 @@
 //! A preview's directory read, against the emulator: everything arrives,
-//! and progress is published page by page.
+//! progress is published page by page, and the next read takes only the
+//! changes.
 
 mod common;
 
+use app::domain::sync::directory_read::{FullReadReason, ReadKind};
 use app::domain::sync::progress::ProgressEvent;
 use app::domain::sync::{SyncOptions, plan_import};
 use server::graph::RetryPolicy;
 use server::graph_sim::GraphSim;
 use server::graph_sim::generate::generate;
 use server::sync::ProgressHub;
-use server::sync::fetch::fetch_directory;
+use server::sync::fetch::read_directory;
 
 #[tokio::test]
 async fn the_directory_arrives_whole_with_progress_along_the_way() {
@@ -24,9 +26,21 @@ async fn the_directory_arrives_whole_with_progress_along_the_way() {
 
     let hub = ProgressHub::new();
     let (_, mut updates) = hub.subscribe();
-    let read = fetch_directory(&client, &hub, 7, "admin@example.com")
-        .await
-        .unwrap();
+    let options = SyncOptions::default();
+    let first = read_directory(
+        &client,
+        &hub,
+        7,
+        "admin@example.com",
+        None,
+        &options,
+        false,
+        0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.kind, ReadKind::Full(FullReadReason::FirstRead));
+    let read = first.read;
     assert_eq!(
         (read.users_reported, read.groups_reported),
         (Some(2100), Some(12)),
@@ -74,14 +88,95 @@ async fn the_directory_arrives_whole_with_progress_along_the_way() {
         users_so_far.starts_with(&[0, 999, 1998, 2100]),
         "{users_so_far:?}"
     );
-    assert!(seen.len() > 12, "a progress event per page and per group");
+    let groups_so_far = seen.iter().rev().find_map(|e| match e {
+        ProgressEvent::Fetching { groups_so_far, .. } => Some(*groups_so_far),
+        _ => None,
+    });
+    assert_eq!(
+        groups_so_far,
+        Some(12),
+        "the groups are counted as they come"
+    );
 
     // The read is what planning needs: on an empty platform, every
     // enabled member with an address is added.
-    let plan = plan_import(&snapshot, &Default::default(), &SyncOptions::default());
+    let plan = plan_import(&snapshot, &Default::default(), &options);
     assert_eq!(plan.added.len() + plan.skipped.len(), 2100);
     assert!(plan.skipped.iter().all(|s| !matches!(
         s.reason,
         app::domain::sync::SkipReason::DuplicateEmailInDirectory { .. }
     )));
+}
+
+#[tokio::test]
+async fn the_next_read_takes_only_the_changes_and_says_so() {
+    let sim = GraphSim::new(generate(1500, 6, 32), 32, "");
+    let base = common::emulator::serve(&sim).await;
+    let client = common::emulator::client(
+        &base,
+        common::emulator::credentials(&sim),
+        RetryPolicy::default(),
+    );
+    let options = SyncOptions::default();
+    let hub = ProgressHub::new();
+    let first = read_directory(&client, &hub, 1, "a", None, &options, false, 0)
+        .await
+        .unwrap();
+    let renamed = sim.with_tenant(|t| {
+        t.users[3].display_name = Some("Renamed Once".into());
+        t.users[3].id.clone()
+    });
+
+    let (_, mut updates) = hub.subscribe();
+    let second = read_directory(
+        &client,
+        &hub,
+        2,
+        "a",
+        Some(first.directory),
+        &options,
+        false,
+        0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(second.kind, ReadKind::Changes);
+    let renamed = second
+        .read
+        .snapshot
+        .users
+        .iter()
+        .find(|u| u.id == renamed)
+        .unwrap();
+    assert_eq!(renamed.display_name.as_deref(), Some("Renamed Once"));
+    assert_eq!(second.read.snapshot.users.len(), 1500);
+    let mut last = None;
+    while let Ok(event) = updates.try_recv() {
+        last = Some(event);
+    }
+    match last {
+        Some(ProgressEvent::Fetching {
+            changes_only: true,
+            users_so_far: 1,
+            total: None,
+            ..
+        }) => {}
+        other => panic!("the progress counts the one change: {other:?}"),
+    }
+
+    // The admin's "Full read" reads everything again.
+    let third = read_directory(
+        &client,
+        &hub,
+        3,
+        "a",
+        Some(second.directory),
+        &options,
+        true,
+        0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(third.kind, ReadKind::Full(FullReadReason::AdminAsked));
+    assert_eq!(third.read.snapshot, second.read.snapshot);
 }

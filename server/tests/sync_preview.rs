@@ -6,12 +6,12 @@ use app::domain::sync::progress::ProgressEvent;
 use app::domain::sync::view::RunState;
 use app::domain::sync::{OverwriteBehavior, SyncOptions, plan_import};
 use common::TestDb;
+use common::full_read::fetch_directory;
 use server::graph::{GraphClient, GraphError, RetryPolicy, SignInFailure};
 use server::graph_sim::generate::generate;
 use server::graph_sim::{Faults, GraphSim};
 use server::store::Store;
 use server::sync::apply::{ApplyJob, ApplyRequest, apply};
-use server::sync::fetch::fetch_directory;
 use server::sync::lock::SyncLock;
 use server::sync::preview::{PreviewJob, SyncError, preview};
 use server::sync::{LockPolicy, ProgressHub};
@@ -59,12 +59,13 @@ async fn a_preview_stores_the_plan_and_changes_no_user(db: &TestDb) {
     assert_eq!(run.directory_users, Some(300));
     assert!(run.previewed_at.is_some());
 
-    // The stored plan is the plan of the same data.
+    // The stored plan is the plan of the same data (in the order the kept
+    // directory has: by object id).
     let directory = fetch_directory(&client, &ProgressHub::new(), 0, "t")
         .await
         .unwrap();
     let expected = plan_import(
-        &directory.snapshot,
+        &app::domain::directory_mirror::normalized(directory.snapshot),
         &db.store.load_local_state().await.unwrap(),
         &SyncOptions::default(),
     );

@@ -20,16 +20,18 @@ pub async fn sync_overview() -> Result<ImportOverview, AppError> {
     services()?.sync.overview().await.map_err(fail)
 }
 
+/// `full_read`: the admin's "Full read", everything and not only the
+/// changes since the last read.
 #[server(prefix = "/api", endpoint = "start_preview")]
-pub async fn start_preview() -> Result<i64, AppError> {
+pub async fn start_preview(full_read: bool) -> Result<i64, AppError> {
     use super::guard::{fail, require_admin, services};
     let admin = require_admin()?;
     let run_id = services()?
         .sync
-        .start_preview(&admin.email)
+        .start_preview(&admin.email, full_read)
         .await
         .map_err(fail)?;
-    tracing::info!(admin = %admin.email, run_id, "import preview started");
+    tracing::info!(admin = %admin.email, run_id, full_read, "import preview started");
     Ok(run_id)
 }
 

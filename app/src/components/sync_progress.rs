@@ -80,16 +80,28 @@ pub fn ProgressBar(
 }
 
 /// "Reading Azure AD: 1,998 of 4,000 users (page 2), 5 groups".
-pub fn fetching_text(pages: u32, users: u64, total: Option<u64>, groups: u64) -> String {
+pub fn fetching_text(
+    pages: u32,
+    users: u64,
+    total: Option<u64>,
+    groups: u64,
+    changes_only: bool,
+) -> String {
+    let counted =
+        |n: u64, one: &str| format!("{} {one}{}", format_count(n), if n == 1 { "" } else { "s" });
+    let pages = counted(u64::from(pages), "page");
+    if changes_only {
+        return format!(
+            "Reading the changes since the last read: {} and {} changed, {pages}",
+            counted(users, "user"),
+            counted(groups, "group")
+        );
+    }
     let users = match total {
         Some(total) => format!("{} of {} users", format_count(users), format_count(total)),
         None => format!("{} users", format_count(users)),
     };
-    let mut text = format!(
-        "Reading Azure AD: {users}, {} page{}",
-        format_count(u64::from(pages)),
-        if pages == 1 { "" } else { "s" }
-    );
+    let mut text = format!("Reading Azure AD: {users}, {pages}");
     if groups > 0 {
         text.push_str(&format!(", {} groups", format_count(groups)));
     }
@@ -155,12 +167,16 @@ mod tests {
     #[test]
     fn progress_reads_like_a_sentence() {
         assert_eq!(
-            fetching_text(2, 1998, Some(4000), 0),
+            fetching_text(2, 1998, Some(4000), 0, false),
             "Reading Azure AD: 1,998 of 4,000 users, 2 pages"
         );
         assert_eq!(
-            fetching_text(1, 999, None, 5),
+            fetching_text(1, 999, None, 5, false),
             "Reading Azure AD: 999 users, 1 page, 5 groups"
+        );
+        assert_eq!(
+            fetching_text(2, 3, None, 1, true),
+            "Reading the changes since the last read: 3 users and 1 group changed, 2 pages"
         );
         assert_eq!(
             applying_text(1234, 2000, 310.4, Some(150)),

@@ -94,6 +94,8 @@ fn ImportPanel(
         }
     });
     let configured = overview.connection != ConnectionStatus::NotConfigured;
+    // The admin's "Full read": off again for every visit.
+    let full_read = RwSignal::new(false);
     let busy_reason = move || {
         let p = progress.get();
         p.is_running().then(|| {
@@ -137,10 +139,15 @@ fn ImportPanel(
                     class="button primary"
                     disabled=move || !configured || start.pending().get() || busy_reason().is_some()
                     aria-describedby="import-button-note"
-                    on:click=move |_| { start.dispatch(StartPreview {}); }
+                    on:click=move |_| { start.dispatch(StartPreview { full_read: full_read.get_untracked() }); }
                 >
                     "Import from Azure AD"
                 </button>
+                <label class="checkbox small" title="After the first read, an import reads only what changed in Azure AD since the last one.">
+                    <input type="checkbox" id="full-read" prop:checked=move || full_read.get()
+                        on:change=move |ev| full_read.set(event_target_checked(&ev))/>
+                    "Full read: read the whole directory, not only its changes"
+                </label>
                 <p id="import-button-note" class="muted small">
                     {move || {
                         if !configured {
@@ -258,12 +265,13 @@ fn ProgressView(progress: ProgressEvent, cancel: ServerAction<CancelFetch>) -> i
             users_so_far,
             total,
             groups_so_far,
+            changes_only,
             ..
         } => view! {
             <section class="card" aria-labelledby="phase-title">
                 <h2 id="phase-title" class="card-title">"Reading Azure AD"</h2>
                 <ProgressBar percent=Signal::stored(percent) label="Reading Azure AD"/>
-                <p>{fetching_text(pages, users_so_far, total, groups_so_far)}</p>
+                <p>{fetching_text(pages, users_so_far, total, groups_so_far, changes_only)}</p>
                 <button type="button" class="button" disabled=move || cancel.pending().get()
                     on:click=move |_| { cancel.dispatch(CancelFetch {}); }>
                     "Cancel"

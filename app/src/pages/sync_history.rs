@@ -100,6 +100,9 @@ fn RunTable(runs: Page<RunSummary>) -> impl IntoView {
                     <td>{format_timestamp(run.created_at)}</td>
                     <td>{run.started_by.clone()}</td>
                     <td>{what}</td>
+                    <td title=run.read_kind.map(|k| k.to_string())>
+                        {run.read_kind.map_or("—", |k| k.short_label())}
+                    </td>
                     <td>{took}</td>
                     <td><RunStateBadge state=run.state needs_review=run.needs_review()/></td>
                 </tr>
@@ -116,6 +119,7 @@ fn RunTable(runs: Page<RunSummary>) -> impl IntoView {
                         <th scope="col">"Started"</th>
                         <th scope="col">"By"</th>
                         <th scope="col">"What"</th>
+                        <th scope="col">"Read"</th>
                         <th scope="col">"Took"</th>
                         <th scope="col">"Outcome"</th>
                     </tr>
@@ -168,6 +172,9 @@ fn RunDetails(run: RunSummary) -> impl IntoView {
     }
     if let Some(ms) = run.duration_ms {
         facts.push(("Apply took", format_duration(ms)));
+    }
+    if let Some(kind) = run.read_kind {
+        facts.push(("Azure AD read", kind.to_string()));
     }
     if let Some(n) = run.directory_users.filter(|_| run.undoes_run.is_none()) {
         facts.push(("Directory users read", format_count(n)));

@@ -114,6 +114,10 @@ impl GraphClient {
         &self.credentials.tenant_id
     }
 
+    pub fn client_id(&self) -> &str {
+        &self.credentials.client_id
+    }
+
     /// Every wait between retries so far.
     pub fn waits(&self) -> Vec<Duration> {
         self.waits.lock().unwrap_or_else(|e| e.into_inner()).clone()

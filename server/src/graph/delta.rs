@@ -139,7 +139,50 @@ impl GroupChangeJson {
     }
 }
 
+impl From<DeltaError> for GraphError {
+    /// A refusal where no stored token was involved (a new query) is not
+    /// the admin's to fix by reading again: it stays Graph's error.
+    fn from(e: DeltaError) -> Self {
+        match e {
+            DeltaError::Graph(e) => e,
+            DeltaError::TokenRefused { code } => Self::Unexpected {
+                status: 410,
+                code: Some(code),
+            },
+        }
+    }
+}
+
+/// What the users' and the groups' delta queries select, as one text:
+/// stored links track exactly these properties, so a version that selects
+/// others must read everything again.
+pub fn delta_selection() -> String {
+    format!(
+        "users:{},manager groups:{GROUP_SELECT},members",
+        *USER_SELECT
+    )
+}
+
 impl GraphClient {
+    /// Which directory this client reads: the Graph root, the tenant and
+    /// the app registration. Stored links are only followed by the same.
+    pub fn directory_key(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.endpoints().graph_root,
+            self.tenant_id(),
+            self.client_id()
+        )
+    }
+
+    /// A deltaLink for the users from now on, without reading them (Graph's
+    /// `$deltatoken=latest`): taken just before a full read, so that a change
+    /// made during the read comes again with the next changes.
+    pub async fn users_delta_from_now(&self) -> Result<String, DeltaError> {
+        let from = format!("{}&$deltatoken=latest", self.users_delta_start());
+        self.read_users_delta(&from, |_, _| {}).await
+    }
+
     /// Where a first delta read of the users starts.
     pub fn users_delta_start(&self) -> String {
         self.endpoints()

@@ -13,7 +13,7 @@ mod retry;
 pub use client::{AppCredentials, FetchProgress, GraphClient, MAX_PAGES_PER_READ};
 pub use cloud::{Cloud, CloudHosts, Endpoints};
 pub use credentials::Credentials;
-pub use delta::DeltaError;
+pub use delta::{DeltaError, delta_selection};
 pub use error::{GraphError, PagingFault, SignInFailure};
 pub use model::{GROUP_SELECT, MAX_PAGE_SIZE, USER_SELECT};
 pub use permissions::{PermissionReport, REQUIRED_PERMISSIONS, inspect_token};

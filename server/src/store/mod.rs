@@ -6,6 +6,7 @@
 
 mod admins;
 mod connection;
+mod directory_mirror;
 mod folding;
 mod groups;
 mod schedule;

@@ -3,6 +3,7 @@
 
 use super::sync_lock::LockLost;
 use super::{Store, db_error};
+use app::domain::sync::directory_read::ReadKind;
 use app::domain::sync::run::RunTotals;
 use app::domain::sync::view::{PlanBucket, RunState};
 use app::domain::sync::{ImportPlan, LocalGroup, LocalState, PlanEntry, SyncOptions};
@@ -36,6 +37,8 @@ pub struct RunRecord {
     pub undoes_run: Option<i64>,
     /// Why a scheduled preview was not applied on its own.
     pub review_reason: Option<String>,
+    /// Which kind of read the run made (once its read finished).
+    pub read_kind: Option<ReadKind>,
 }
 
 /// A `sync_runs` row as stored.
@@ -57,6 +60,7 @@ pub(super) struct RunRow {
     tenant_id: Option<String>,
     undoes_run: Option<i64>,
     review_reason: Option<String>,
+    read_kind: Option<String>,
 }
 
 impl TryFrom<RunRow> for RunRecord {
@@ -102,6 +106,9 @@ impl TryFrom<RunRow> for RunRecord {
             tenant_id: row.tenant_id,
             undoes_run: row.undoes_run,
             review_reason: row.review_reason,
+            // A kind no version wrote is shown as unknown, not refused: it
+            // only describes the run.
+            read_kind: row.read_kind.as_deref().and_then(ReadKind::from_code),
         })
     }
 }
@@ -111,7 +118,7 @@ macro_rules! run_columns {
     () => {
         "id, state, started_by, created_at, previewed_at, finished_at, options_json, summary_json, \
          directory_users, override_by, applied_by, error, last_applied_at, tenant_id, undoes_run, \
-         review_reason"
+         review_reason, read_kind"
     };
 }
 pub(super) use run_columns;

@@ -24,5 +24,6 @@ pub fn run_summary(run: &RunRecord) -> RunSummary {
         tenant_id: run.tenant_id.clone(),
         undoes_run: run.undoes_run,
         review_reason: run.review_reason.clone(),
+        read_kind: run.read_kind,
     }
 }

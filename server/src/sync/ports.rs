@@ -5,6 +5,7 @@
 
 use super::lock::{LockPolicy, SyncLock};
 use crate::store::{LockHolder, LockLost, RunRecord, Store, StoredEntry};
+use app::domain::sync::directory_read::{ReadKind, StoredDirectory};
 use app::domain::sync::run::{RowOutcome, RunTotals};
 use app::domain::sync::view::{PlanBucket, RunState};
 use app::domain::sync::{ImportPlan, LocalState, SyncOptions};
@@ -68,6 +69,18 @@ pub trait PreviewStore: Send + Sync {
     /// The platform's groups' names by Azure object id.
     async fn group_names(&self) -> Result<HashMap<String, String>, StoreError>;
     async fn load_local_state(&self) -> Result<LocalState, StoreError>;
+    /// The last complete read of Azure AD, to read only its changes.
+    async fn load_directory(&self) -> Result<Option<StoredDirectory>, StoreError>;
+    /// Keeps a complete read for the next one and records its kind on the
+    /// run, if `token` holds the lock.
+    async fn save_read(
+        &self,
+        run_id: i64,
+        token: &str,
+        directory: &StoredDirectory,
+        kind: ReadKind,
+        now: i64,
+    ) -> Result<Result<(), LockLost>, StoreError>;
     /// Stores the plan and marks the run previewed, if `token` holds the lock.
     async fn save_preview(
         &self,
@@ -218,6 +231,21 @@ impl PreviewStore for Store {
 
     async fn load_local_state(&self) -> Result<LocalState, StoreError> {
         Store::load_local_state(self).await
+    }
+
+    async fn load_directory(&self) -> Result<Option<StoredDirectory>, StoreError> {
+        Store::load_directory(self).await
+    }
+
+    async fn save_read(
+        &self,
+        run_id: i64,
+        token: &str,
+        directory: &StoredDirectory,
+        kind: ReadKind,
+        now: i64,
+    ) -> Result<Result<(), LockLost>, StoreError> {
+        Store::save_read(self, run_id, token, directory, kind, now).await
     }
 
     async fn save_preview(

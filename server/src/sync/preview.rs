@@ -1,16 +1,17 @@
-//! The preview job: take the sync lock, read the directory, check the read
-//! is complete, compare it with the platform, and store the plan as a run
-//! in state `previewed` with who asked and the counts. Nothing in the
-//! platform's directory changes.
+//! The preview job: take the sync lock, read the directory (only its
+//! changes when it can), check the read is complete, keep it for the next
+//! read, compare it with the platform, and store the plan as a run in state
+//! `previewed` with who asked and the counts. Nothing in the platform's
+//! directory changes.
 
-use super::fetch::fetch_directory;
+use super::fetch::read_directory;
 use super::lock::LockPolicy;
 use super::ports::{HeldLock, SyncStore};
 use super::progress::ProgressHub;
 use crate::graph::{GraphClient, GraphError};
 use crate::store::{LockHolder, now_millis};
 use app::domain::format::format_timestamp;
-use app::domain::sync::completeness::check_read;
+use app::domain::sync::completeness::{check_counts, check_read};
 use app::domain::sync::progress::{BucketCounts, ProgressEvent};
 use app::domain::sync::schedule::SCHEDULE_ACTOR;
 use app::domain::sync::{ImportPlan, SyncOptions, plan_import};
@@ -86,7 +87,8 @@ pub fn counts(plan: &ImportPlan) -> BucketCounts {
     app::domain::sync::run::RunTotals::of_plan(plan).counts
 }
 
-/// Runs a preview for `admin` to the end; returns the run's id.
+/// Runs a preview for `admin` to the end, reading only the changes when
+/// it can; returns the run's id.
 pub async fn preview(
     store: &dyn SyncStore,
     hub: &ProgressHub,
@@ -105,6 +107,8 @@ pub struct PreviewJob {
     pub run_id: i64,
     admin: String,
     options: SyncOptions,
+    /// The admin chose "Full read": everything is read, not only changes.
+    full_read: bool,
     lock: Box<dyn HeldLock>,
 }
 
@@ -131,6 +135,7 @@ impl PreviewJob {
                 run_id,
                 admin: admin.to_owned(),
                 options: options.clone(),
+                full_read: false,
                 lock,
             }),
             Err(e) => {
@@ -138,6 +143,13 @@ impl PreviewJob {
                 Err(e.into())
             }
         }
+    }
+
+    /// Reads the whole directory, not only its changes (the admin's "Full
+    /// read").
+    pub fn full_read(mut self, full: bool) -> Self {
+        self.full_read = full;
+        self
     }
 
     /// Fetches, plans and stores; stops early when `cancel` completes with
@@ -156,13 +168,14 @@ impl PreviewJob {
             run_id,
             admin,
             options,
+            full_read,
             lock,
         } = self;
         let admin = admin.as_str();
         let lost = lock.lost();
         let mut cancelled_by = None;
         let result = tokio::select! {
-            result = plan_and_store(store, hub, client, admin, run_id, &options, lock.token()) => result,
+            result = plan_and_store(store, hub, client, admin, run_id, &options, full_read, lock.token()) => result,
             by = cancel => {
                 cancelled_by = Some(by);
                 Err(SyncError::Cancelled)
@@ -216,6 +229,7 @@ impl PreviewJob {
     }
 }
 
+#[allow(clippy::too_many_arguments)] // the run, its read and its lock
 async fn plan_and_store(
     store: &dyn SyncStore,
     hub: &ProgressHub,
@@ -223,11 +237,35 @@ async fn plan_and_store(
     admin: &str,
     run_id: i64,
     options: &SyncOptions,
+    full_read: bool,
     token: &str,
 ) -> Result<ImportPlan, SyncError> {
-    let read = fetch_directory(client, hub, run_id, admin)
-        .await
-        .map_err(SyncError::Graph)?;
+    let stored = store.load_directory().await?;
+    let outcome = read_directory(
+        client,
+        hub,
+        run_id,
+        admin,
+        stored,
+        options,
+        full_read,
+        now_millis(),
+    )
+    .await
+    .map_err(SyncError::Graph)?;
+    check_counts(&outcome.read).map_err(SyncError::Incomplete)?;
+    // A complete read is kept for the next one, whatever the plan becomes.
+    store
+        .save_read(
+            run_id,
+            token,
+            &outcome.directory,
+            outcome.kind,
+            now_millis(),
+        )
+        .await?
+        .map_err(|_| SyncError::LockLost)?;
+    let read = outcome.read;
     check_read(&read, options, &store.group_names().await?).map_err(SyncError::Incomplete)?;
     hub.publish(ProgressEvent::Planning {
         run_id,

@@ -64,6 +64,7 @@ mod tests {
             users_so_far: users,
             total: Some(3000),
             groups_so_far: 0,
+            changes_only: false,
         }
     }
 

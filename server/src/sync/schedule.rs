@@ -156,7 +156,7 @@ impl Scheduler {
             .next_after(now)
             .map(|n| format!(" The next one is due at {}.", format_timestamp(n)))
             .unwrap_or_default();
-        let (run_id, preview) = match self.imports.begin_preview(SCHEDULE_ACTOR).await {
+        let (run_id, preview) = match self.imports.begin_preview(SCHEDULE_ACTOR, false).await {
             Ok(started) => started,
             Err(SyncError::Busy(holder)) => {
                 let by = if holder.holder.is_empty() {

@@ -115,7 +115,13 @@ impl ImportService {
     /// admin's click returns as soon as the lock is taken. Every sync also
     /// reads when the client secret expires, first, so that a finished
     /// preview has it.
-    pub(super) async fn begin_preview(&self, actor: &str) -> Result<(i64, Job<i64>), SyncError> {
+    /// Starts a preview for `actor`; `full_read` reads the whole directory
+    /// even where its changes would do.
+    pub(super) async fn begin_preview(
+        &self,
+        actor: &str,
+        full_read: bool,
+    ) -> Result<(i64, Job<i64>), SyncError> {
         // The connection as saved when the preview starts.
         let connection = self.connections.current().await?;
         let client = connection
@@ -128,7 +134,9 @@ impl ImportService {
         // The options saved in Settings when the preview starts; the run
         // records them.
         let options = self.store.sync_options().await?;
-        let job = PreviewJob::begin(&self.store, actor, &options, self.lock_policy).await?;
+        let job = PreviewJob::begin(&self.store, actor, &options, self.lock_policy)
+            .await?
+            .full_read(full_read);
         let run_id = job.run_id;
         // Published before returning, so the page's event stream starts here.
         self.hub.publish(ProgressEvent::Fetching {
@@ -138,6 +146,7 @@ impl ImportService {
             users_so_far: 0,
             total: None,
             groups_so_far: 0,
+            changes_only: false,
         });
         let cancel = Arc::new(CancelRequest::default());
         *self.fetch.lock().unwrap_or_else(|e| e.into_inner()) = Some((run_id, cancel.clone()));
@@ -275,8 +284,11 @@ impl SyncJobs for ImportService {
             .map(|run| run.id))
     }
 
-    async fn start_preview(&self, admin: &str) -> Result<i64, SyncFailure> {
-        let (run_id, fetch) = self.begin_preview(admin).await.map_err(refusal)?;
+    async fn start_preview(&self, admin: &str, full_read: bool) -> Result<i64, SyncFailure> {
+        let (run_id, fetch) = self
+            .begin_preview(admin, full_read)
+            .await
+            .map_err(refusal)?;
         tokio::spawn(async move {
             // Failures are logged and published by the job itself.
             let _ = fetch.await;

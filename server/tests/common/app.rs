@@ -258,7 +258,9 @@ impl TestApp {
 
     /// Starts a preview and waits until it is stored; returns its run.
     pub async fn preview(&self, cookie: &str) -> i64 {
-        let (status, run) = self.call_form("/api/start_preview", cookie, "").await;
+        let (status, run) = self
+            .call_form("/api/start_preview", cookie, "full_read=false")
+            .await;
         assert_eq!(status, StatusCode::OK, "{run}");
         let run_id = run.as_i64().unwrap();
         self.wait_for(cookie, run_id, "Previewed", &["Fetching"])

@@ -6,6 +6,7 @@
 use app::domain::sync::apply::{
     RowDecision, RowFacts, UserChange, apply_group_plan, decide, email_holder,
 };
+use app::domain::sync::directory_read::{ReadKind, StoredDirectory};
 use app::domain::sync::run::{RowOutcome, RunTotals};
 use app::domain::sync::view::{PlanBucket, RunState};
 use app::domain::sync::{ImportPlan, LocalState, PlanEntry, SyncOptions};
@@ -36,6 +37,8 @@ pub struct FakeState {
     pub batches: u64,
     /// After this many batches another run takes the lock over.
     pub take_over_after_batches: Option<u64>,
+    /// The last complete read of Azure AD.
+    pub directory: Option<StoredDirectory>,
 }
 
 #[derive(Clone, Default)]
@@ -186,6 +189,7 @@ impl PreviewStore for FakeSyncStore {
                 tenant_id: None,
                 undoes_run: None,
                 review_reason: None,
+                read_kind: None,
             },
         );
         Ok(id)
@@ -222,6 +226,27 @@ impl PreviewStore for FakeSyncStore {
 
     async fn load_local_state(&self) -> Result<LocalState, StoreError> {
         Ok(self.state().local.clone())
+    }
+
+    async fn load_directory(&self) -> Result<Option<StoredDirectory>, StoreError> {
+        Ok(self.state().directory.clone())
+    }
+
+    async fn save_read(
+        &self,
+        run_id: i64,
+        token: &str,
+        directory: &StoredDirectory,
+        kind: ReadKind,
+        _now: i64,
+    ) -> Result<Result<(), LockLost>, StoreError> {
+        let mut s = self.state();
+        if !holds(&s, token) {
+            return Ok(Err(LockLost));
+        }
+        s.directory = Some(directory.clone());
+        run_mut(&mut s, run_id)?.read_kind = Some(kind);
+        Ok(Ok(()))
     }
 
     async fn save_preview(

@@ -7,6 +7,7 @@ pub mod app;
 pub mod dump;
 pub mod emulator;
 pub mod fake_store;
+pub mod full_read;
 pub mod logs;
 
 use server::store::Store;

@@ -30,6 +30,14 @@ pub fn check_read(
     options: &SyncOptions,
     names: &HashMap<String, String>,
 ) -> Result<(), String> {
+    check_counts(read)?;
+    check_scope(read, options, names)
+}
+
+/// Refuses a read that holds fewer users or groups than Azure AD counts,
+/// beyond [`tolerated_shortfall`]. After a read of changes, a refusal
+/// means the stored directory drifted: everything is read again.
+pub fn check_counts(read: &DirectoryRead) -> Result<(), String> {
     let short = |what: &str, reported: Option<u64>, got: usize| {
         let got = got as u64;
         match reported {
@@ -43,7 +51,15 @@ pub fn check_read(
         }
     };
     short("users", read.users_reported, read.snapshot.users.len())?;
-    short("groups", read.groups_reported, read.snapshot.groups.len())?;
+    short("groups", read.groups_reported, read.snapshot.groups.len())
+}
+
+/// Refuses a read that lacks a group the sync is limited to.
+fn check_scope(
+    read: &DirectoryRead,
+    options: &SyncOptions,
+    names: &HashMap<String, String>,
+) -> Result<(), String> {
     let missing: Vec<String> = options
         .scope_group_ids
         .iter()

@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod completeness;
+pub mod directory_read;
 pub mod mapping;
 pub mod options;
 pub mod order;

@@ -29,6 +29,10 @@ pub enum ProgressEvent {
         users_so_far: u64,
         total: Option<u64>,
         groups_so_far: u64,
+        /// Only the changes since the last read are read: the counts are
+        /// of changed users and groups.
+        #[serde(default)]
+        changes_only: bool,
     },
     /// Comparing the directory with the platform.
     Planning {
@@ -139,6 +143,7 @@ mod tests {
             users_so_far: 1998,
             total: Some(4000),
             groups_so_far: 0,
+            changes_only: false,
         };
         assert_eq!(fetching.percent(), Some(50));
         let unknown = ProgressEvent::Fetching {
@@ -148,6 +153,7 @@ mod tests {
             users_so_far: 999,
             total: None,
             groups_so_far: 0,
+            changes_only: false,
         };
         assert_eq!(unknown.percent(), None);
         let applying = ProgressEvent::Applying {

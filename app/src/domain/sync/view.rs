@@ -329,6 +329,9 @@ pub struct RunSummary {
     /// A scheduled preview not applied on its own: why ("Needs review").
     #[serde(default)]
     pub review_reason: Option<String>,
+    /// Which kind of read of Azure AD the run made, once it finished reading.
+    #[serde(default)]
+    pub read_kind: Option<super::directory_read::ReadKind>,
 }
 
 impl RunSummary {
@@ -468,6 +471,7 @@ mod tests {
                 tenant_id: None,
                 undoes_run: None,
                 review_reason: None,
+                read_kind: None,
                 error: None,
                 override_by: None,
                 directory_users: Some(24),
