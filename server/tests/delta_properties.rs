@@ -11,8 +11,12 @@
 mod common;
 
 use app::domain::directory_mirror::{DirectoryMirror, normalized};
+use app::domain::sync::apply::new_local_user;
 use app::domain::sync::directory_read::{FullReadReason, ReadKind};
-use app::domain::sync::{DirectorySnapshot, SyncOptions};
+use app::domain::sync::{
+    DirectorySnapshot, LocalState, OverwriteBehavior, SyncOptions, plan_import,
+};
+use app::domain::user::LocalUser;
 use common::full_read::fetch_directory;
 use proptest::prelude::*;
 use server::graph::GraphClient;
@@ -209,6 +213,39 @@ async fn delta_equals_full(seed: u64, changes: Vec<Change>) {
         second.read.snapshot, full,
         "a preview's read of the changes"
     );
+    // And so the plans, against the platform the first read imported, with
+    // every kind of change acted on.
+    let options = SyncOptions {
+        overwrite: OverwriteBehavior::AddUpdateAndDeactivate,
+        include_disabled: true,
+        ..SyncOptions::default()
+    };
+    let imported = platform_after(&first.read.snapshot, &options);
+    assert_eq!(
+        plan_import(&second.read.snapshot, &imported, &options),
+        plan_import(&full, &imported, &options),
+        "delta plan == full plan after {changes:?}"
+    );
+}
+
+/// The platform after the first read's adds were applied.
+fn platform_after(read: &DirectorySnapshot, options: &SyncOptions) -> LocalState {
+    let plan = plan_import(read, &LocalState::default(), options);
+    let users = plan
+        .added
+        .iter()
+        .enumerate()
+        .map(|(i, add)| LocalUser {
+            id: i as i64 + 1,
+            ..new_local_user(&add.user, 0)
+        })
+        .collect();
+    LocalState {
+        users,
+        last_directory_count: Some(read.users.len() as u64),
+        last_directory_tenant: read.tenant_id.clone(),
+        ..LocalState::default()
+    }
 }
 
 proptest! {

@@ -26,6 +26,7 @@ on_both_engines!(
     a_refused_token_reads_everything_again,
     old_links_another_connection_and_other_options_read_everything,
     a_read_that_fails_halfway_keeps_the_last_complete_one,
+    removing_the_connection_forgets_the_kept_directory,
 );
 
 /// An emulated tenant and a client that tries once (the fault test needs
@@ -240,6 +241,21 @@ async fn old_links_another_connection_and_other_options_read_everything(db: &Tes
     );
     assert_eq!(read(&client, &options, false).await, ReadKind::Changes);
 
+    // Fresh links, but the last full read was a week ago.
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    let a_week_ago = server::store::now_millis() - 7 * 24 * 60 * 60 * 1000;
+    conn.execute(sqlx::AssertSqlSafe(format!(
+        "UPDATE directory_mirror SET full_read_at = {a_week_ago}"
+    )))
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    assert_eq!(
+        read(&client, &options, false).await,
+        ReadKind::Full(FullReadReason::FullReadDue)
+    );
+    assert_eq!(read(&client, &options, false).await, ReadKind::Changes);
+
     let guests = SyncOptions {
         include_guests: true,
         ..SyncOptions::default()
@@ -306,5 +322,22 @@ async fn a_read_that_fails_halfway_keeps_the_last_complete_one(db: &TestDb) {
             .iter()
             .any(|e| matches!(e, PlanEntry::Add(a) if a.user.azure_object_id == renamed && a.user.display_name == "Halfway")),
         "the change is read again"
+    );
+}
+
+async fn removing_the_connection_forgets_the_kept_directory(db: &TestDb) {
+    let (_sim, client) = tenant(66).await;
+    preview(&db.store, &client, &SyncOptions::default(), false)
+        .await
+        .unwrap();
+    assert!(db.store.load_directory().await.unwrap().is_some());
+    db.store
+        .remove_connection(ADMIN, "Removed the Azure AD connection")
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store.load_directory().await.unwrap(),
+        None,
+        "every Azure AD user it held is gone with the connection"
     );
 }

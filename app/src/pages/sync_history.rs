@@ -196,6 +196,9 @@ fn RunDetails(run: RunSummary) -> impl IntoView {
         .into_iter()
         .map(|(k, v)| view! { <div class="fact"><dt>{k}</dt><dd>{v}</dd></div> })
         .collect_view();
+    // Effects run only in the browser, after hydration.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move || hydrated.set(true));
     let has_plan = !matches!(
         run.state,
         RunState::Failed | RunState::Cancelled | RunState::Fetching
@@ -220,7 +223,12 @@ fn RunDetails(run: RunSummary) -> impl IntoView {
         {has_plan.then(|| view! {
             <section class="card">
                 <h2 class="card-title">"Per-user changes"</h2>
-                <PlanTabs run_id=run.id buckets=PlanBucket::ALL.to_vec() counts=run.planned groups=run.groups/>
+                // Drawn once the page is hydrated: its rows load in the
+                // browser, and a load that finished before hydration reached
+                // them made the two renderings differ (a panic, now and then).
+                {move || hydrated.get().then(|| view! {
+                    <PlanTabs run_id=run.id buckets=PlanBucket::ALL.to_vec() counts=run.planned groups=run.groups/>
+                })}
             </section>
         })}
     }

@@ -13,6 +13,7 @@ CREATE TABLE directory_mirror (
     users_delta_link   TEXT NOT NULL,
     groups_delta_link  TEXT NOT NULL,
     links_received_at  BIGINT NOT NULL,
+    full_read_at       BIGINT NOT NULL,
     mirror             TEXT NOT NULL
 );
 

@@ -49,9 +49,16 @@ impl Store {
             .await
     }
 
+    /// Forgets the connection, and the copy of its directory kept for
+    /// reading changes (every Azure AD user, imported or not).
     pub async fn remove_connection(&self, admin: &str, change: &str) -> Result<(), StoreError> {
         self.save_setting::<SavedConnection>(AZURE_CONNECTION, None, admin, &[change.to_owned()])
+            .await?;
+        sqlx::query("DELETE FROM directory_mirror")
+            .execute(&self.pool)
             .await
+            .map_err(super::db_error)?;
+        Ok(())
     }
 
     /// The last word on the client secret's expiry, for whichever secret

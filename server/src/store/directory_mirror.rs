@@ -7,7 +7,16 @@ use app::domain::directory_mirror::DirectoryMirror;
 use app::domain::sync::directory_read::{DeltaLinks, ReadKind, ReadShape, StoredDirectory};
 use app::services::StoreError;
 
-type MirrorRow = (String, String, Option<String>, String, String, i64, String);
+type MirrorRow = (
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+);
 
 fn unreadable(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Database(format!("stored directory: unreadable {what}: {e}"))
@@ -18,12 +27,14 @@ impl Store {
     pub async fn load_directory(&self) -> Result<Option<StoredDirectory>, StoreError> {
         let row: Option<MirrorRow> = sqlx::query_as(
             "SELECT connection_key, shape, tenant_id, users_delta_link, groups_delta_link, \
-             links_received_at, mirror FROM directory_mirror WHERE id = 1",
+             links_received_at, full_read_at, mirror FROM directory_mirror WHERE id = 1",
         )
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error)?;
-        let Some((connection, shape, tenant_id, users, groups, received_at, mirror)) = row else {
+        let Some((connection, shape, tenant_id, users, groups, received_at, full_read_at, mirror)) =
+            row
+        else {
             return Ok(None);
         };
         Ok(Some(StoredDirectory {
@@ -35,6 +46,7 @@ impl Store {
                 groups,
                 received_at,
             },
+            full_read_at,
             mirror: serde_json::from_str::<DirectoryMirror>(&mirror)
                 .map_err(|e| unreadable("mirror", e))?,
         }))
@@ -61,11 +73,13 @@ impl Store {
         }
         sqlx::query(
             "INSERT INTO directory_mirror (id, connection_key, shape, tenant_id, users_delta_link, \
-             groups_delta_link, links_received_at, mirror) VALUES (1, $1, $2, $3, $4, $5, $6, $7) \
+             groups_delta_link, links_received_at, full_read_at, mirror) \
+             VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (id) DO UPDATE SET connection_key = excluded.connection_key, \
              shape = excluded.shape, tenant_id = excluded.tenant_id, \
              users_delta_link = excluded.users_delta_link, groups_delta_link = excluded.groups_delta_link, \
-             links_received_at = excluded.links_received_at, mirror = excluded.mirror",
+             links_received_at = excluded.links_received_at, full_read_at = excluded.full_read_at, \
+             mirror = excluded.mirror",
         )
         .bind(&directory.connection)
         .bind(shape)
@@ -73,6 +87,7 @@ impl Store {
         .bind(&directory.links.users)
         .bind(&directory.links.groups)
         .bind(directory.links.received_at)
+        .bind(directory.full_read_at)
         .bind(mirror)
         .execute(&mut *tx)
         .await

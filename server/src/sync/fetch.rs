@@ -16,7 +16,7 @@ use super::progress::ProgressHub;
 use crate::graph::{DeltaError, GraphClient, GraphError, delta_selection};
 use app::domain::directory_mirror::DirectoryMirror;
 use app::domain::sync::SyncOptions;
-use app::domain::sync::completeness::{DirectoryRead, check_counts};
+use app::domain::sync::completeness::{DirectoryRead, check_counts, tolerated_shortfall};
 use app::domain::sync::directory_read::{
     DeltaLinks, FullReadReason, ReadKind, ReadShape, ReadStart, StoredDirectory, choose_read,
 };
@@ -85,13 +85,15 @@ pub async fn read_directory(
         (ReadStart::FromLinks, None) => FullReadReason::FirstRead,
         (ReadStart::FromLinks, Some(stored)) => {
             match read_changes(client, &progress, stored, now).await {
-                Ok(outcome) => match check_counts(&outcome.read) {
-                    Ok(()) => return Ok(outcome),
-                    Err(why) => {
-                        tracing::warn!(run_id, %why, "the changes did not add up: reading everything");
-                        FullReadReason::CountsDisagreed
+                Ok(outcome) => {
+                    match check_counts(&outcome.read).and_then(|()| no_surplus(&outcome.read)) {
+                        Ok(()) => return Ok(outcome),
+                        Err(why) => {
+                            tracing::warn!(run_id, %why, "the changes did not add up: reading everything");
+                            FullReadReason::CountsDisagreed
+                        }
                     }
-                },
+                }
                 Err(DeltaError::TokenRefused { code }) => {
                     tracing::info!(run_id, %code, "Graph refused the stored changes: reading everything");
                     FullReadReason::TokenRefused
@@ -113,10 +115,25 @@ pub async fn read_directory(
             shape,
             tenant_id,
             links,
+            full_read_at: now,
             mirror,
         },
         kind: ReadKind::Full(reason),
     })
+}
+
+/// After changes, the kept directory must not hold more users or groups
+/// than Azure AD counts either (a deletion never reported), beyond the
+/// same tolerance as a shortfall.
+fn no_surplus(read: &DirectoryRead) -> Result<(), String> {
+    let over = |reported: Option<u64>, kept: usize, what: &str| match reported {
+        Some(reported) if kept as u64 > reported + tolerated_shortfall(reported) => {
+            Err(format!("{kept} {what} kept, Azure AD counts {reported}"))
+        }
+        _ => Ok(()),
+    };
+    over(read.users_reported, read.snapshot.users.len(), "users")?;
+    over(read.groups_reported, read.snapshot.groups.len(), "groups")
 }
 
 async fn read_everything(
@@ -173,6 +190,7 @@ async fn read_changes(
         shape,
         tenant_id,
         links,
+        full_read_at,
         mut mirror,
     } = stored;
     // Graph's counts, to check that the changes add up to the directory.
@@ -215,6 +233,7 @@ async fn read_changes(
                 groups,
                 received_at: now,
             },
+            full_read_at,
             mirror,
         },
         kind: ReadKind::Changes,

@@ -114,9 +114,8 @@ impl ImportService {
     /// or the schedule), publishes it, and returns the fetch to run: the
     /// admin's click returns as soon as the lock is taken. Every sync also
     /// reads when the client secret expires, first, so that a finished
-    /// preview has it.
-    /// Starts a preview for `actor`; `full_read` reads the whole directory
-    /// even where its changes would do.
+    /// preview has it. `full_read` reads the whole directory even where its
+    /// changes would do.
     pub(super) async fn begin_preview(
         &self,
         actor: &str,

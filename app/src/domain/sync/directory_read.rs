@@ -20,6 +20,12 @@ use std::fmt;
 /// (graph-api.md §3, "Client handling rules").
 pub const MAX_LINK_AGE_MS: i64 = 6 * 24 * 60 * 60 * 1000;
 
+/// However fresh the links, everything is read again a week after the last
+/// full read: a change Graph never reported (replication delay between the
+/// link and the read, a short read within the tolerance) is not carried
+/// for ever.
+pub const MAX_CHANGES_ONLY_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
 /// Why a preview read the whole directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FullReadReason {
@@ -31,6 +37,8 @@ pub enum FullReadReason {
     TokenRefused,
     /// The last read is six days old or more.
     LinkTooOld,
+    /// The last full read is a week old or more.
+    FullReadDue,
     /// Another tenant or app registration than the last read's.
     ConnectionChanged,
     /// Who is synced (guests, disabled accounts, the groups) or what is read
@@ -58,6 +66,7 @@ impl ReadKind {
             Self::Full(FullReadReason::AdminAsked) => "full_asked",
             Self::Full(FullReadReason::TokenRefused) => "full_token_refused",
             Self::Full(FullReadReason::LinkTooOld) => "full_link_old",
+            Self::Full(FullReadReason::FullReadDue) => "full_weekly",
             Self::Full(FullReadReason::ConnectionChanged) => "full_connection_changed",
             Self::Full(FullReadReason::OptionsChanged) => "full_options_changed",
             Self::Full(FullReadReason::CountsDisagreed) => "full_counts_disagreed",
@@ -82,12 +91,13 @@ impl ReadKind {
     }
 }
 
-const ALL_KINDS: [ReadKind; 8] = [
+const ALL_KINDS: [ReadKind; 9] = [
     ReadKind::Changes,
     ReadKind::Full(FullReadReason::FirstRead),
     ReadKind::Full(FullReadReason::AdminAsked),
     ReadKind::Full(FullReadReason::TokenRefused),
     ReadKind::Full(FullReadReason::LinkTooOld),
+    ReadKind::Full(FullReadReason::FullReadDue),
     ReadKind::Full(FullReadReason::ConnectionChanged),
     ReadKind::Full(FullReadReason::OptionsChanged),
     ReadKind::Full(FullReadReason::CountsDisagreed),
@@ -104,6 +114,7 @@ impl fmt::Display for ReadKind {
                 "Azure AD no longer knew the changes since the last read"
             }
             Self::Full(FullReadReason::LinkTooOld) => "the last read was six days ago or more",
+            Self::Full(FullReadReason::FullReadDue) => "the last full read was a week ago or more",
             Self::Full(FullReadReason::ConnectionChanged) => {
                 "the Azure AD connection changed since the last read"
             }
@@ -159,6 +170,8 @@ pub struct StoredDirectory {
     pub shape: ReadShape,
     pub tenant_id: Option<String>,
     pub links: DeltaLinks,
+    /// When everything was last read.
+    pub full_read_at: i64,
     pub mirror: DirectoryMirror,
 }
 
@@ -172,7 +185,8 @@ pub enum ReadStart {
 
 /// The rule: changes are read when the admin did not ask for everything,
 /// and a stored read exists for this connection and shape whose links are
-/// younger than [`MAX_LINK_AGE_MS`].
+/// younger than [`MAX_LINK_AGE_MS`] and whose last full read is younger
+/// than [`MAX_CHANGES_ONLY_MS`].
 pub fn choose_read(
     stored: Option<&StoredDirectory>,
     connection: &str,
@@ -187,6 +201,7 @@ pub fn choose_read(
         Some(s) if s.connection != connection => ConnectionChanged,
         Some(s) if &s.shape != shape => OptionsChanged,
         Some(s) if now.saturating_sub(s.links.received_at) >= MAX_LINK_AGE_MS => LinkTooOld,
+        Some(s) if now.saturating_sub(s.full_read_at) >= MAX_CHANGES_ONLY_MS => FullReadDue,
         Some(_) => return ReadStart::FromLinks,
     };
     ReadStart::Full(reason)
@@ -208,6 +223,7 @@ mod tests {
                 groups: "g".into(),
                 received_at,
             },
+            full_read_at: received_at,
             mirror: DirectoryMirror::default(),
         }
     }
@@ -248,6 +264,17 @@ mod tests {
         assert_eq!(
             choose(Some(&s), "c1", &shape(&options), 6 * DAY - 1, false),
             ReadStart::FromLinks
+        );
+        let mut refreshed = s.clone();
+        refreshed.links.received_at = 5 * DAY;
+        assert_eq!(
+            choose(Some(&refreshed), "c1", &shape(&options), 7 * DAY - 1, false),
+            ReadStart::FromLinks
+        );
+        assert_eq!(
+            choose(Some(&refreshed), "c1", &shape(&options), 7 * DAY, false),
+            full(FullReadReason::FullReadDue),
+            "fresh links, but everything is read once a week"
         );
         let other_select = ReadShape::new("displayName", &options);
         assert_eq!(
