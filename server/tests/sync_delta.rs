@@ -9,8 +9,7 @@ mod common;
 use app::domain::sync::directory_read::{FullReadReason, ReadKind};
 use app::domain::sync::{OverwriteBehavior, PlanEntry, SyncOptions};
 use common::TestDb;
-use server::graph::{GraphClient, RetryPolicy};
-use server::graph_sim::generate::generate;
+use server::graph::GraphClient;
 use server::graph_sim::{DeltaReset, Faults, GraphSim, SimUser, Tenant};
 use server::store::Store;
 use server::sync::LockPolicy;
@@ -32,14 +31,7 @@ on_both_engines!(
 /// An emulated tenant and a client that tries once (the fault test needs
 /// no retries).
 async fn tenant(seed: u64) -> (GraphSim, GraphClient) {
-    let sim = GraphSim::new(generate(240, 5, seed), seed, "");
-    let base = common::emulator::serve(&sim).await;
-    let policy = RetryPolicy {
-        max_attempts: 1,
-        ..RetryPolicy::default()
-    };
-    let client = common::emulator::client(&base, common::emulator::credentials(&sim), policy);
-    (sim, client)
+    common::emulator::start_trying_once(240, 5, seed).await
 }
 
 fn deactivating() -> SyncOptions {

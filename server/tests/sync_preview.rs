@@ -17,16 +17,9 @@ use server::sync::preview::{PreviewJob, SyncError, preview};
 use server::sync::{LockPolicy, ProgressHub};
 use std::time::Duration;
 
+/// One attempt per request: the failure tests need no retries.
 async fn emulator(users: usize) -> (GraphSim, GraphClient) {
-    let sim = GraphSim::new(generate(users, 6, 41), 41, "");
-    let base = common::emulator::serve(&sim).await;
-    // One attempt: the failure tests need no retries.
-    let policy = RetryPolicy {
-        max_attempts: 1,
-        ..RetryPolicy::default()
-    };
-    let client = common::emulator::client(&base, common::emulator::credentials(&sim), policy);
-    (sim, client)
+    common::emulator::start_trying_once(users, 6, 41).await
 }
 
 on_both_engines!(

@@ -11,7 +11,7 @@ use super::progress::ProgressHub;
 use crate::graph::{GraphClient, GraphError};
 use crate::store::{LockHolder, now_millis};
 use app::domain::format::format_timestamp;
-use app::domain::sync::completeness::{check_counts, check_read};
+use app::domain::sync::completeness::{check_counts, check_scope};
 use app::domain::sync::progress::{BucketCounts, ProgressEvent};
 use app::domain::sync::schedule::SCHEDULE_ACTOR;
 use app::domain::sync::{ImportPlan, SyncOptions, plan_import};
@@ -266,7 +266,7 @@ async fn plan_and_store(
         .await?
         .map_err(|_| SyncError::LockLost)?;
     let read = outcome.read;
-    check_read(&read, options, &store.group_names().await?).map_err(SyncError::Incomplete)?;
+    check_scope(&read, options, &store.group_names().await?).map_err(SyncError::Incomplete)?;
     hub.publish(ProgressEvent::Planning {
         run_id,
         started_by: admin.to_owned(),

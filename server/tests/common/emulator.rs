@@ -32,6 +32,19 @@ pub async fn start(users: usize, groups: usize, seed: u64) -> (GraphSim, GraphCl
     (sim, client)
 }
 
+/// A generated tenant, served, and a client that tries each request once:
+/// a fault test sees the fault, not a retry.
+pub async fn start_trying_once(users: usize, groups: usize, seed: u64) -> (GraphSim, GraphClient) {
+    let sim = GraphSim::new(generate(users, groups, seed), seed, "");
+    let base = serve(&sim).await;
+    let policy = RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    };
+    let client = client(&base, credentials(&sim), policy);
+    (sim, client)
+}
+
 /// An access token for raw Graph requests to `sim` at `base`.
 pub async fn access_token(sim: &GraphSim, base: &str) -> String {
     let reg = sim.registration();

@@ -21,19 +21,6 @@ pub fn tolerated_shortfall(reported: u64) -> u64 {
     (reported / 200).max(5)
 }
 
-/// Refuses a read that returned fewer users or groups than the directory
-/// reported (beyond the tolerance), or that lacks a group the sync is
-/// limited to; `names` names groups the platform knows. The message says
-/// what to do.
-pub fn check_read(
-    read: &DirectoryRead,
-    options: &SyncOptions,
-    names: &HashMap<String, String>,
-) -> Result<(), String> {
-    check_counts(read)?;
-    check_scope(read, options, names)
-}
-
 /// Refuses a read that holds fewer users or groups than Azure AD counts,
 /// beyond [`tolerated_shortfall`]. After a read of changes, a refusal
 /// means the stored directory drifted: everything is read again.
@@ -54,8 +41,9 @@ pub fn check_counts(read: &DirectoryRead) -> Result<(), String> {
     short("groups", read.groups_reported, read.snapshot.groups.len())
 }
 
-/// Refuses a read that lacks a group the sync is limited to.
-fn check_scope(
+/// Refuses a read that lacks a group the sync is limited to; `names` names
+/// groups the platform knows. The message says what to do.
+pub fn check_scope(
     read: &DirectoryRead,
     options: &SyncOptions,
     names: &HashMap<String, String>,
@@ -104,23 +92,17 @@ mod tests {
 
     #[test]
     fn a_short_read_beyond_the_tolerance_is_refused() {
-        let opts = SyncOptions::default();
-        let names = HashMap::new();
-        assert_eq!(check_read(&read(2000, 2010), &opts, &names), Ok(()));
-        let refused = check_read(&read(1980, 2000), &opts, &names).unwrap_err();
+        assert_eq!(check_counts(&read(2000, 2010)), Ok(()));
+        let refused = check_counts(&read(1980, 2000)).unwrap_err();
         assert!(
             refused.starts_with("Azure AD reported 2,000 users but returned only 1,980."),
             "{refused}"
         );
-        assert_eq!(
-            check_read(&read(95, 100), &opts, &names),
-            Ok(()),
-            "5 is tolerated"
-        );
-        assert!(check_read(&read(94, 100), &opts, &names).is_err());
+        assert_eq!(check_counts(&read(95, 100)), Ok(()), "5 is tolerated");
+        assert!(check_counts(&read(94, 100)).is_err());
         let mut unknown = read(10, 0);
         unknown.users_reported = None;
-        assert_eq!(check_read(&unknown, &opts, &names), Ok(()));
+        assert_eq!(check_counts(&unknown), Ok(()));
     }
 
     #[test]
@@ -137,7 +119,7 @@ mod tests {
             ..SyncOptions::default()
         };
         let names = HashMap::from([("g2".to_owned(), "Support".to_owned())]);
-        let refused = check_read(&r, &opts, &names).unwrap_err();
+        let refused = check_scope(&r, &opts, &names).unwrap_err();
         assert!(
             refused.starts_with("The group “Support” that the sync is limited to no longer exists"),
             "{refused}"
