@@ -17,7 +17,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # keeps tests and clippy from rebuilding it back and forth.
 export LEPTOS_OUTPUT_NAME := dirsync
 
-.PHONY: run test soak setup setup-test build lint test-rust test-postgres test-browser clean
+.PHONY: run test soak bench setup setup-test build lint test-rust test-postgres test-browser clean
 
 ## make run: set up, build in release mode and serve on http://127.0.0.1:3000
 run: setup
@@ -68,6 +68,14 @@ soak: setup-test
 	@if [ -n "$${DIRSYNC_TEST_POSTGRES_URL:-}" ]; then \
 		KILL_LOOP_KILLS=$${KILLS:-200} cargo test -p server --test kill_loop postgres:: -- --ignored --nocapture; \
 	fi
+
+## make bench: the scale benchmark (100,000 users and 5,000 groups; LARGE=1 for
+## 300,000 and 20,000; RUNS=N runs per figure, 3 by default), on SQLite and,
+## when DIRSYNC_TEST_POSTGRES_URL is set, on PostgreSQL. The report is written
+## to target/bench/report.md and report.json.
+bench: setup-test build
+	@command -v twiggy >/dev/null || { echo "Installing twiggy (once)"; cargo install --locked twiggy; }
+	cargo bench -p server --bench scale -- $(if $(LARGE),--large) $(if $(RUNS),--runs $(RUNS))
 
 # The same database suite on PostgreSQL, when DIRSYNC_TEST_POSTGRES_URL names a server.
 test-postgres:

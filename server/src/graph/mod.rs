@@ -15,6 +15,6 @@ pub use cloud::{Cloud, CloudHosts, Endpoints};
 pub use credentials::Credentials;
 pub use delta::{DeltaError, delta_selection};
 pub use error::{GraphError, PagingFault, SignInFailure};
-pub use model::{GROUP_SELECT, MAX_PAGE_SIZE, USER_SELECT};
+pub use model::{GROUP_SELECT, MANAGER_EXPAND, MAX_PAGE_SIZE, USER_SELECT};
 pub use permissions::{PermissionReport, REQUIRED_PERMISSIONS, inspect_token};
 pub use retry::{RetryPolicy, Sleeper, parse_retry_after};

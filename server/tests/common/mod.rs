@@ -9,6 +9,7 @@ pub mod emulator;
 pub mod fake_store;
 pub mod full_read;
 pub mod logs;
+pub mod server_process;
 
 use server::store::Store;
 use sqlx::{Connection, Executor};

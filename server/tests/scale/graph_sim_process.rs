@@ -1,0 +1,124 @@
+//! The Graph emulator as a process of its own (`graph-sim`), so that the
+//! server's memory is measured without the simulated tenant in it, and the
+//! requests cross a real socket.
+
+use server::graph::{Cloud, Endpoints};
+use server::graph_sim::Tenant;
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+pub struct GraphSimProcess {
+    child: Child,
+    /// `TENANT_ID`, `CLIENT_ID`, `CLIENT_SECRET`, `AZURE_AUTHORITY_HOST`,
+    /// `GRAPH_BASE_URL`, as it printed them.
+    printed: HashMap<String, String>,
+    http: reqwest::Client,
+}
+
+impl GraphSimProcess {
+    /// Serves `tenant` (written to `tenant_file` first).
+    pub fn start(tenant: &Tenant, tenant_file: &Path) -> Self {
+        std::fs::write(tenant_file, serde_json::to_vec(tenant).unwrap()).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_graph-sim"))
+            .arg("--tenant")
+            .arg(tenant_file)
+            .args(["--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start graph-sim");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut printed = HashMap::new();
+        while printed.len() < 5 {
+            let line = lines.next().expect("graph-sim printed its registration");
+            let line = line.unwrap();
+            let (key, value) = line.split_once('=').expect("KEY=value lines");
+            printed.insert(key.to_owned(), value.to_owned());
+        }
+        Self {
+            child,
+            printed,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// What a server needs to read this tenant.
+    pub fn server_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("DIRSYNC_DEMO", "0".to_owned()),
+            ("AZURE_TENANT_ID", self.printed["TENANT_ID"].clone()),
+            ("AZURE_CLIENT_ID", self.printed["CLIENT_ID"].clone()),
+            ("AZURE_CLIENT_SECRET", self.printed["CLIENT_SECRET"].clone()),
+            (
+                "AZURE_AUTHORITY_HOST",
+                self.printed["AZURE_AUTHORITY_HOST"].clone(),
+            ),
+            ("GRAPH_BASE_URL", self.printed["GRAPH_BASE_URL"].clone()),
+        ]
+    }
+
+    pub fn endpoints(&self) -> Endpoints {
+        Endpoints::for_cloud(Cloud::Global).with_overrides(
+            Some(&self.printed["AZURE_AUTHORITY_HOST"]),
+            Some(&self.printed["GRAPH_BASE_URL"]),
+        )
+    }
+
+    pub fn tenant_id(&self) -> &str {
+        &self.printed["TENANT_ID"]
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.printed["CLIENT_ID"]
+    }
+
+    pub fn client_secret(&self) -> &str {
+        &self.printed["CLIENT_SECRET"]
+    }
+
+    fn control(&self, path: &str) -> String {
+        format!("{}/_sim/{path}", self.printed["GRAPH_BASE_URL"])
+    }
+
+    /// Replaces the whole tenant.
+    pub async fn set_tenant(&self, tenant: &Tenant) {
+        let response = self
+            .http
+            .put(self.control("tenant"))
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(tenant).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{:?}",
+            response.text().await
+        );
+    }
+
+    /// Every Graph request waits `ms` more (real Graph is not on loopback).
+    pub async fn set_latency(&self, ms: u64) {
+        let response = self
+            .http
+            .put(self.control("faults"))
+            .json(&serde_json::json!({ "latencyMs": ms }))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{:?}",
+            response.text().await
+        );
+    }
+}
+
+impl Drop for GraphSimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
