@@ -80,6 +80,7 @@ on_both_engines!(
     a_run_whose_process_died_is_resumable_at_once,
     a_resume_is_refused_after_another_sync_or_a_day,
     an_apply_waits_for_a_busy_database_instead_of_failing,
+    a_transaction_longer_than_the_stale_window_is_not_taken_for_a_dead_run,
 );
 
 async fn preview_then_apply_imports_the_tenant(db: &TestDb) {
@@ -686,4 +687,73 @@ async fn an_apply_waits_for_a_busy_database_instead_of_failing(db: &TestDb) {
     );
     assert_eq!(counts.failed, 0);
     other.close().await;
+}
+
+/// Defect (found by the scale benchmark: a 100,000-user first import on
+/// PostgreSQL never ended): a transaction longer than the stale window held
+/// the lock's row, or SQLite's database, from its fence on, so the
+/// heartbeat could not be written; the reaper, waiting for the commit, then
+/// found the heartbeat of the fence's time stale, marked the live apply
+/// interrupted, and the apply lost its lock at the next commit (and every
+/// resume met the same fate). Here the group change is slowed by a trigger
+/// to several times the stale window, with the reaper running.
+async fn a_transaction_longer_than_the_stale_window_is_not_taken_for_a_dead_run(db: &TestDb) {
+    let (_sim, client) = emulator(40).await;
+    let hub = ProgressHub::new();
+    let run = preview(&db.store, &hub, &client, ADMIN, &SyncOptions::default())
+        .await
+        .unwrap();
+    let group_plan = db
+        .store
+        .group_plan(run)
+        .await
+        .unwrap()
+        .expect("group changes");
+    let first_group = &group_plan.added[0].0;
+    let slow = if db.url.starts_with("sqlite") {
+        // SQLite cannot sleep: a trigger counts instead (well over a second).
+        vec![format!(
+            "CREATE TRIGGER slow_groups AFTER INSERT ON directory_groups WHEN NEW.azure_object_id = '{first_group}' \
+             BEGIN SELECT COUNT(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000000) SELECT x FROM c); END"
+        )]
+    } else {
+        vec![
+            "CREATE FUNCTION slow_groups() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$ LANGUAGE plpgsql".to_owned(),
+            "CREATE TRIGGER slow_groups AFTER INSERT ON directory_groups FOR EACH STATEMENT EXECUTE FUNCTION slow_groups()".to_owned(),
+        ]
+    };
+    for sql in slow {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(db.store.pool())
+            .await
+            .unwrap();
+    }
+    let policy = LockPolicy {
+        heartbeat: std::time::Duration::from_millis(100),
+        stale_after: std::time::Duration::from_millis(400),
+    };
+    let reaper = server::sync::lock::spawn_reaper(db.store.clone(), policy);
+    let started = std::time::Instant::now();
+    let result = server::sync::apply::ApplyJob::begin(&db.store, &request(run), policy)
+        .await
+        .unwrap()
+        .run(&db.store, &hub)
+        .await;
+    let took = started.elapsed();
+    reaper.abort();
+    assert!(
+        took > policy.stale_after * 3,
+        "the group change was slowed past the stale window ({took:?})"
+    );
+    let counts = result.expect("the apply ends, not taken for a dead run");
+    assert!(counts.added > 0);
+    assert_eq!(
+        db.store.get_run(run).await.unwrap().state,
+        RunState::Applied
+    );
+    let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_members")
+        .fetch_one(db.store.pool())
+        .await
+        .unwrap();
+    assert!(members > 0, "the memberships were written");
 }

@@ -98,7 +98,6 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(Ok(()))
+        Self::commit_fenced(tx, token).await
     }
 }

@@ -5,6 +5,7 @@
 //! driver. Migrations are per engine, with the same version numbers.
 
 mod admins;
+mod apply_rows;
 mod connection;
 mod directory_mirror;
 mod folding;

@@ -4,15 +4,16 @@
 //! row either done (with its outcome) or untouched (without one), so a
 //! resumed run carries on with the rows that have no outcome.
 //!
-//! What a row does is decided by `domain::sync::apply::decide`; this file
-//! only gathers what the database holds now and writes the decision. A row
-//! the database refuses is rolled back alone (a savepoint per row) and
-//! recorded as failed; the batch goes on.
+//! What a row does is decided by `domain::sync::apply::decide`; how a
+//! batch's rows are read, decided and written together (and one by one when
+//! the database refuses one, which alone is then recorded as failed) is in
+//! `apply_rows.rs`.
 
+use super::apply_rows::Decided;
 use super::sync_lock::LockLost;
 use super::sync_runs::{bucket_key, parse_entry};
+use super::users::placeholders;
 use super::{Store, db_error};
-use app::domain::sync::apply::{RowDecision, RowFacts, UserChange, decide};
 use app::domain::sync::run::{RowOutcome, RunTotals};
 use app::domain::sync::view::PlanBucket;
 use app::domain::sync::{GroupPlan, PlanEntry};
@@ -184,132 +185,17 @@ impl Store {
             tx.rollback().await.map_err(db_error)?;
             return Ok(Err(lost));
         }
-        let mut outcomes = Vec::with_capacity(rows.len());
-        for row in rows {
-            let (outcome, detail) = match (row.excluded, UserChange::of(&row.entry)) {
-                (true, _) => (RowOutcome::Excluded, None),
-                (false, None) => (
-                    RowOutcome::Failed,
-                    Some("This row changes no user.".to_owned()),
-                ),
-                (false, Some(change)) => {
-                    self.apply_row(&mut tx, run_id, row.seq, change, now)
-                        .await?
-                }
-            };
-            sqlx::query("UPDATE sync_plan_rows SET outcome = $3, outcome_detail = $4 WHERE run_id = $1 AND seq = $2")
-                .bind(run_id)
-                .bind(row.seq)
-                .bind(outcome.as_str())
-                .bind(detail)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-            outcomes.push(outcome);
-        }
+        let decided = self.write_rows(&mut tx, run_id, rows, now).await?;
+        record_outcomes(&mut tx, run_id, rows, &decided).await?;
         sqlx::query("UPDATE sync_runs SET last_applied_at = $2 WHERE id = $1")
             .bind(run_id)
             .bind(now)
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(Ok(outcomes))
-    }
-
-    /// One row inside its own savepoint: what the database refuses is rolled
-    /// back alone and recorded as failed.
-    async fn apply_row(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        run_id: i64,
-        seq: i64,
-        change: UserChange<'_>,
-        now: i64,
-    ) -> Result<(RowOutcome, Option<String>), StoreError> {
-        sqlx::query("SAVEPOINT sync_row")
-            .execute(&mut *conn)
-            .await
-            .map_err(db_error)?;
-        match self.write_row(conn, change, now).await {
-            Ok(decided) => {
-                sqlx::query("RELEASE SAVEPOINT sync_row")
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db_error)?;
-                Ok(decided)
-            }
-            Err(e @ StoreError::Unavailable(_)) => {
-                // Busy or unreachable says nothing of the row: the batch
-                // stops, nothing of it is kept, and a resume tries it again.
-                tracing::warn!(run_id, seq, error = %e, "the database is unavailable; the batch stops");
-                Err(e)
-            }
-            Err(e) => {
-                tracing::warn!(run_id, seq, error = %e, "the database refused a row; it is recorded as failed");
-                sqlx::query("ROLLBACK TO SAVEPOINT sync_row")
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db_error)?;
-                sqlx::query("RELEASE SAVEPOINT sync_row")
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db_error)?;
-                Ok((
-                    RowOutcome::Failed,
-                    Some(
-                        "The database refused this change; nothing of it was written (the server log has the details)."
-                            .to_owned(),
-                    ),
-                ))
-            }
-        }
-    }
-
-    /// Reads what the row depends on, decides, writes.
-    async fn write_row(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        change: UserChange<'_>,
-        now: i64,
-    ) -> Result<(RowOutcome, Option<String>), StoreError> {
-        let user = match change.local_id() {
-            Some(id) => self.user_for_update(conn, id).await?,
-            None => None,
-        };
-        let email_holder = match change.email_taken() {
-            Some(email) => self.email_holder_in(conn, email, change.local_id()).await?,
-            None => None,
-        };
-        let object_linked = match change.links_object() {
-            Some(id) => {
-                let (n,): (i64,) =
-                    sqlx::query_as("SELECT COUNT(*) FROM users WHERE azure_object_id = $1")
-                        .bind(id)
-                        .fetch_one(&mut *conn)
-                        .await
-                        .map_err(db_error)?;
-                n > 0
-            }
-            None => false,
-        };
-        let facts = RowFacts {
-            user,
-            email_holder,
-            object_linked,
-        };
-        match decide(change, &facts, now) {
-            RowDecision::Write(user) if user.id == 0 => {
-                self.insert_user_in(conn, &user).await?;
-                Ok((RowOutcome::Done, None))
-            }
-            RowDecision::Write(user) => {
-                self.write_user_in(conn, &user).await?;
-                Ok((RowOutcome::Done, None))
-            }
-            RowDecision::Conflict(why) => Ok((RowOutcome::Conflict, Some(why))),
-            RowDecision::Fail(why) => Ok((RowOutcome::Failed, Some(why))),
-        }
+        Ok(Self::commit_fenced(tx, token)
+            .await?
+            .map(|()| decided.into_iter().map(|(outcome, _)| outcome).collect()))
     }
 
     /// Applies the run's group changes (one transaction), once.
@@ -346,8 +232,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(Ok(()))
+        Self::commit_fenced(tx, token).await
     }
 
     /// Ends an apply with its results, if `token` still holds the lock,
@@ -447,24 +332,26 @@ impl Store {
     }
 }
 
-/// The group changes of a plan, in one transaction.
+/// The group changes, many rows per statement: a large tenant's first
+/// import adds thousands of groups and hundreds of thousands of memberships,
+/// one statement each before (minutes on PostgreSQL, in one transaction).
 async fn write_groups(
     tx: &mut sqlx::AnyConnection,
     plan: &GroupPlan,
     now: i64,
 ) -> Result<(), StoreError> {
-    for (id, name) in &plan.added {
-        sqlx::query(
+    for chunk in plan.added.chunks(PAIRS_PER_STATEMENT) {
+        let sql = format!(
             "INSERT INTO directory_groups (azure_object_id, name, name_folded, created_at, updated_at) \
-             SELECT $1, $2, $4, $3, $3 WHERE NOT EXISTS (SELECT 1 FROM directory_groups WHERE azure_object_id = $1)",
-        )
-        .bind(id)
-        .bind(name)
-        .bind(now)
-        .bind(name.to_lowercase())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+             SELECT DISTINCT v.column1, v.column2, v.column3, $1, $1 FROM (VALUES {}) AS v \
+             WHERE NOT EXISTS (SELECT 1 FROM directory_groups g WHERE g.azure_object_id = v.column1)",
+            value_rows(2, 3, chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for (id, name) in chunk {
+            query = query.bind(id).bind(name).bind(name.to_lowercase());
+        }
+        query.execute(&mut *tx).await.map_err(db_error)?;
     }
     for (id, _, name) in &plan.renamed {
         sqlx::query(
@@ -478,28 +365,33 @@ async fn write_groups(
         .await
         .map_err(db_error)?;
     }
-    for (group, user) in &plan.memberships_added {
-        sqlx::query(
-            "INSERT INTO group_members (group_id, user_id) \
-             SELECT g.id, u.id FROM directory_groups g, users u WHERE g.azure_object_id = $1 AND u.azure_object_id = $2 \
-             AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.user_id = u.id)",
-        )
-        .bind(group)
-        .bind(user)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+    // Each (group, user) pair by Azure AD ids, resolved to local ids by a
+    // join: a pair whose group or user is not here is left out, as before.
+    let pairs = "FROM (VALUES {}) AS v \
+                 JOIN directory_groups g ON g.azure_object_id = v.column1 \
+                 JOIN users u ON u.azure_object_id = v.column2";
+    for chunk in plan.memberships_added.chunks(PAIRS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO group_members (group_id, user_id) SELECT DISTINCT g.id, u.id {} \
+             WHERE NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.user_id = u.id)",
+            pairs.replace("{}", &value_rows(1, 2, chunk.len()))
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (group, user) in chunk {
+            query = query.bind(group).bind(user);
+        }
+        query.execute(&mut *tx).await.map_err(db_error)?;
     }
-    for (group, user) in &plan.memberships_removed {
-        sqlx::query(
-            "DELETE FROM group_members WHERE group_id = (SELECT id FROM directory_groups WHERE azure_object_id = $1) \
-             AND user_id = (SELECT id FROM users WHERE azure_object_id = $2)",
-        )
-        .bind(group)
-        .bind(user)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+    for chunk in plan.memberships_removed.chunks(PAIRS_PER_STATEMENT) {
+        let sql = format!(
+            "DELETE FROM group_members WHERE (group_id, user_id) IN (SELECT g.id, u.id {})",
+            pairs.replace("{}", &value_rows(1, 2, chunk.len()))
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (group, user) in chunk {
+            query = query.bind(group).bind(user);
+        }
+        query.execute(&mut *tx).await.map_err(db_error)?;
     }
     for (id, _) in &plan.removed {
         sqlx::query("DELETE FROM directory_groups WHERE azure_object_id = $1")
@@ -507,6 +399,61 @@ async fn write_groups(
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// Group rows or memberships per statement (a few thousand parameters).
+const PAIRS_PER_STATEMENT: usize = 500;
+
+/// `($first, ...), (...)`: `rows` rows of `width` placeholders each.
+fn value_rows(first: usize, width: usize, rows: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(first + r * width, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Records each row's outcome: the rows without a detail (most) in one
+/// statement per outcome, the others one by one.
+async fn record_outcomes(
+    conn: &mut sqlx::AnyConnection,
+    run_id: i64,
+    rows: &[StoredEntry],
+    decided: &[Decided],
+) -> Result<(), StoreError> {
+    let mut plain: Vec<(RowOutcome, Vec<i64>)> = Vec::new();
+    for (row, (outcome, detail)) in rows.iter().zip(decided) {
+        if let Some(detail) = detail {
+            sqlx::query("UPDATE sync_plan_rows SET outcome = $3, outcome_detail = $4 WHERE run_id = $1 AND seq = $2")
+                .bind(run_id)
+                .bind(row.seq)
+                .bind(outcome.as_str())
+                .bind(detail)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_error)?;
+        } else {
+            match plain.iter_mut().find(|(o, _)| o == outcome) {
+                Some((_, seqs)) => seqs.push(row.seq),
+                None => plain.push((*outcome, vec![row.seq])),
+            }
+        }
+    }
+    for (outcome, seqs) in plain {
+        for chunk in seqs.chunks(1_000) {
+            let sql = format!(
+                "UPDATE sync_plan_rows SET outcome = $2, outcome_detail = NULL WHERE run_id = $1 AND seq IN ({})",
+                placeholders(3, chunk.len())
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(run_id)
+                .bind(outcome.as_str());
+            for seq in chunk {
+                query = query.bind(*seq);
+            }
+            query.execute(&mut *conn).await.map_err(db_error)?;
+        }
     }
     Ok(())
 }

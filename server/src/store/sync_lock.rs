@@ -7,7 +7,7 @@
 //! `sync::lock`), which the operating system or PostgreSQL releases when a
 //! process dies, and otherwise from the heartbeat's age.
 
-use super::{Store, db_error};
+use super::{Store, db_error, now_millis};
 use app::services::StoreError;
 
 /// Who holds the sync lock, for the refusal message.
@@ -44,6 +44,12 @@ impl HolderLiveness {
         }
     }
 }
+
+/// Renews the heartbeat of `$1`'s holder to `$2`, never back in time: a
+/// renewal that waited for a long transaction of its own run carries the
+/// time it was sent, older than the one that transaction's commit wrote.
+const RENEW: &str = "UPDATE sync_lock SET heartbeat_at = CASE WHEN heartbeat_at IS NULL OR heartbeat_at < $2 \
+                     THEN $2 ELSE heartbeat_at END WHERE id = 1 AND token = $1";
 
 /// The commit was refused: another run holds the lock now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,13 +124,12 @@ impl Store {
 
     /// Shows the holder is alive; false when `token` no longer holds it.
     pub async fn renew_sync_lock(&self, token: &str, now: i64) -> Result<bool, StoreError> {
-        let renewed =
-            sqlx::query("UPDATE sync_lock SET heartbeat_at = $2 WHERE id = 1 AND token = $1")
-                .bind(token)
-                .bind(now)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error)?;
+        let renewed = sqlx::query(RENEW)
+            .bind(token)
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
         Ok(renewed.rows_affected() == 1)
     }
 
@@ -176,6 +181,29 @@ impl Store {
         Self::hand_back(&mut conn, token).await
     }
 
+    /// Commits a fenced transaction, renewing the heartbeat as it does.
+    /// A transaction longer than the stale window (a large tenant's group
+    /// changes, a big batch on a slow disk) holds the lock's row
+    /// (PostgreSQL) or the whole database (SQLite) from its fence on, so the
+    /// heartbeat task cannot write meanwhile, and a reaper that waited for
+    /// the commit would find the heartbeat of the fence's time stale and
+    /// take a live run for a dead one.
+    pub(super) async fn commit_fenced(
+        mut tx: sqlx::Transaction<'_, sqlx::Any>,
+        token: &str,
+    ) -> Result<Result<(), LockLost>, StoreError> {
+        match Self::fence(&mut tx, token, now_millis()).await? {
+            Ok(()) => {
+                tx.commit().await.map_err(db_error)?;
+                Ok(Ok(()))
+            }
+            Err(lost) => {
+                tx.rollback().await.map_err(db_error)?;
+                Ok(Err(lost))
+            }
+        }
+    }
+
     /// Inside a transaction: refuses the commit unless `token` holds the
     /// lock (which this also renews). Written first, it also takes SQLite's
     /// write lock at the start, so the transaction waits instead of failing.
@@ -184,13 +212,12 @@ impl Store {
         token: &str,
         now: i64,
     ) -> Result<Result<(), LockLost>, StoreError> {
-        let held =
-            sqlx::query("UPDATE sync_lock SET heartbeat_at = $2 WHERE id = 1 AND token = $1")
-                .bind(token)
-                .bind(now)
-                .execute(&mut *conn)
-                .await
-                .map_err(db_error)?;
+        let held = sqlx::query(RENEW)
+            .bind(token)
+            .bind(now)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
         Ok(if held.rows_affected() == 1 {
             Ok(())
         } else {

@@ -3,6 +3,7 @@
 use super::{Store, db_error, now_millis};
 use app::domain::paging::{PAGE_SIZE, Page, UserQuery};
 use app::domain::profile::{PROFILE, Profile, ProfileField};
+use app::domain::sync::batch_facts::EmailHolder;
 use app::domain::user::{LocalUser, ManagerLink, StatusOrigin, UserSource, UserStatus};
 use app::domain::user_input::ValidUserInput;
 use app::services::{StoreError, UserStore};
@@ -419,10 +420,6 @@ static BATCH_SQL: LazyLock<String> = LazyLock::new(|| {
         *COLUMNS
     )
 });
-static FOR_UPDATE_SQL: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {} FROM users WHERE id = $1 FOR UPDATE", *COLUMNS));
-static BY_ID_SQL: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {} FROM users WHERE id = $1", *COLUMNS));
 
 impl Store {
     /// Every user, for planning a sync. Read in id-ordered batches (keyset,
@@ -456,43 +453,96 @@ impl Store {
     }
 }
 
-/// Row-level access inside a transaction, for the sync's apply job.
+/// `$first, $first + 1, ...`: `n` placeholders for an `IN (...)` list.
+pub(super) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Users inserted per statement: their parameters well under SQLite's
+/// 32,766 and PostgreSQL's 65,535.
+fn users_per_insert() -> usize {
+    30_000 / (written_columns().len() + 1)
+}
+
+/// What the sync's apply reads and writes inside a batch's transaction.
 impl Store {
-    /// A user, locked against concurrent writers until the transaction ends
-    /// (PostgreSQL; SQLite's single writer needs no row lock).
-    pub(super) async fn user_for_update(
+    /// The users with these ids, in id order, locked against concurrent
+    /// writers until the transaction ends (PostgreSQL; SQLite's single
+    /// writer needs no row lock).
+    pub(super) async fn users_by_ids_in(
         &self,
         conn: &mut sqlx::AnyConnection,
-        id: i64,
-    ) -> Result<Option<LocalUser>, StoreError> {
-        let sql = match self.engine {
-            super::Engine::Postgres => FOR_UPDATE_SQL.as_str(),
-            super::Engine::Sqlite => BY_ID_SQL.as_str(),
+        ids: &[i64],
+    ) -> Result<Vec<LocalUser>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let lock = match self.engine {
+            super::Engine::Postgres => " FOR UPDATE",
+            super::Engine::Sqlite => "",
         };
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db_error)?;
-        row.as_ref().map(user_from_row).transpose()
+        let sql = format!(
+            "SELECT {} FROM users WHERE id IN ({}) ORDER BY id{lock}",
+            *COLUMNS,
+            placeholders(1, ids.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(&mut *conn).await.map_err(db_error)?;
+        users_from_rows(&rows)
     }
 
-    /// Who, other than `except_id`, has this email: "Name (email)".
-    pub(super) async fn email_holder_in(
+    /// Who holds these addresses (normalized).
+    pub(super) async fn email_holders_in(
         &self,
         conn: &mut sqlx::AnyConnection,
-        email: &str,
-        except_id: Option<i64>,
-    ) -> Result<Option<String>, StoreError> {
-        let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT display_name, email FROM users WHERE email_normalized = $1 AND id <> $2",
-        )
-        .bind(app::domain::email::normalize_email(email))
-        .bind(except_id.unwrap_or(-1))
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db_error)?;
-        Ok(row.map(|(name, email)| format!("{name} ({email})")))
+        normalized: &[String],
+    ) -> Result<Vec<EmailHolder>, StoreError> {
+        if normalized.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT id, display_name, email FROM users WHERE email_normalized IN ({})",
+            placeholders(1, normalized.len())
+        );
+        let mut query = sqlx::query_as::<_, (i64, String, String)>(sqlx::AssertSqlSafe(sql));
+        for email in normalized {
+            query = query.bind(email);
+        }
+        let rows = query.fetch_all(&mut *conn).await.map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, display_name, email)| EmailHolder {
+                id,
+                display_name,
+                email,
+            })
+            .collect())
+    }
+
+    /// Which of these Azure AD users a platform user is linked to already.
+    pub(super) async fn linked_objects_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        object_ids: &[String],
+    ) -> Result<Vec<String>, StoreError> {
+        if object_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT azure_object_id FROM users WHERE azure_object_id IN ({})",
+            placeholders(1, object_ids.len())
+        );
+        let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+        for id in object_ids {
+            query = query.bind(id);
+        }
+        query.fetch_all(&mut *conn).await.map_err(db_error)
     }
 
     /// Writes every column of `user` (by id).
@@ -511,13 +561,30 @@ impl Store {
         Ok(())
     }
 
-    /// Inserts `user` (its id is ignored); returns the new id.
-    pub(super) async fn insert_user_in(
+    /// Inserts `users` (their ids are ignored), many per statement.
+    pub(super) async fn insert_users_in(
         &self,
         conn: &mut sqlx::AnyConnection,
-        user: &LocalUser,
-    ) -> Result<i64, StoreError> {
-        insert_user(conn, user).await.map_err(db_error)
+        users: &[LocalUser],
+    ) -> Result<(), StoreError> {
+        let columns = written_columns();
+        let width = columns.len() + 1;
+        for chunk in users.chunks(users_per_insert()) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| format!("({})", placeholders(i * width + 1, width)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO users ({}, created_at) VALUES {}",
+                columns.join(", "),
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for user in chunk {
+                query = bind_written(query, user).bind(user.created_at);
+            }
+            query.execute(&mut *conn).await.map_err(db_error)?;
+        }
+        Ok(())
     }
 }
 

@@ -82,21 +82,28 @@ impl GraphSimProcess {
         format!("{}/_sim/{path}", self.printed["GRAPH_BASE_URL"])
     }
 
-    /// Replaces the whole tenant.
-    pub async fn set_tenant(&self, tenant: &Tenant) {
-        let response = self
-            .http
-            .put(self.control("tenant"))
-            .header("content-type", "application/json")
-            .body(serde_json::to_vec(tenant).unwrap())
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "{:?}",
-            response.text().await
-        );
+    /// Sets these users' job titles, several requests at a time (the
+    /// control API takes one user per request).
+    pub async fn set_job_titles(&self, titles: &[(String, Option<String>)]) {
+        use futures::StreamExt;
+        futures::stream::iter(titles)
+            .map(|(id, title)| async move {
+                let response = self
+                    .http
+                    .patch(self.control(&format!("users/{id}")))
+                    .json(&serde_json::json!({ "jobTitle": title }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(
+                    response.status().is_success(),
+                    "{:?}",
+                    response.text().await
+                );
+            })
+            .buffer_unordered(8)
+            .collect::<Vec<()>>()
+            .await;
     }
 
     /// Every Graph request waits `ms` more (real Graph is not on loopback).

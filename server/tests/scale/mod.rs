@@ -76,7 +76,7 @@ const CHANGED_EVERY: usize = 10;
 pub async fn run(config: &Config) -> Report {
     let started = Instant::now();
     let tenant = generate(config.users, config.groups, 1);
-    let changed = changed_tenant(&tenant);
+    let (original_titles, changed_titles) = changed_titles(&tenant);
     let tenant_file =
         std::env::temp_dir().join(format!("dirsync_bench_{}.json", std::process::id()));
     let sim = GraphSimProcess::start(&tenant, &tenant_file);
@@ -91,12 +91,12 @@ pub async fn run(config: &Config) -> Report {
                 &format!("{} run {}/{}", engine.name(), run + 1, config.runs),
                 started,
             );
-            sim.set_tenant(&tenant).await;
+            sim.set_job_titles(&original_titles).await;
             one_run(
                 config,
                 engine,
                 &sim,
-                &changed,
+                &changed_titles,
                 &search,
                 memory_target,
                 &mut samples,
@@ -110,7 +110,7 @@ pub async fn run(config: &Config) -> Report {
             &format!("preview with {} ms per Graph request", config.latency_ms),
             started,
         );
-        sim.set_tenant(&tenant).await;
+        sim.set_job_titles(&original_titles).await;
         latency_run(config, &sim, &mut samples).await;
     }
     match wasm::measure(&wasm::release_wasm()) {
@@ -144,13 +144,21 @@ pub async fn run(config: &Config) -> Report {
     }
 }
 
-/// The same tenant with every tenth user's job title changed.
-fn changed_tenant(tenant: &Tenant) -> Tenant {
-    let mut changed = tenant.clone();
-    for (i, user) in changed.users.iter_mut().enumerate().step_by(CHANGED_EVERY) {
-        user.job_title = Some(format!("Benchmark title {i}"));
-    }
-    changed
+/// Every tenth user's job title as generated, and changed.
+type Titles = Vec<(String, Option<String>)>;
+fn changed_titles(tenant: &Tenant) -> (Titles, Titles) {
+    tenant
+        .users
+        .iter()
+        .enumerate()
+        .step_by(CHANGED_EVERY)
+        .map(|(i, u)| {
+            (
+                (u.id.clone(), u.job_title.clone()),
+                (u.id.clone(), Some(format!("Benchmark title {i}"))),
+            )
+        })
+        .unzip()
 }
 
 /// A search term that finds some rows: the first member's surname.
@@ -168,7 +176,7 @@ async fn one_run(
     config: &Config,
     engine: Engine,
     sim: &GraphSimProcess,
-    changed: &Tenant,
+    changed_titles: &[(String, Option<String>)],
     search: &str,
     memory_target: f64,
     samples: &mut Samples,
@@ -240,7 +248,7 @@ async fn one_run(
         Target::AtMost(memory_target),
     );
 
-    sim.set_tenant(changed).await;
+    sim.set_job_titles(changed_titles).await;
     let (resync, resync_preview) = app.timed_preview(false).await;
     let updated = app.planned(resync, "updated").await;
     assert!(updated > 0, "the re-sync updates users");

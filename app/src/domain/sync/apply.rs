@@ -3,6 +3,7 @@
 //! it for every row, and [`apply_plan`] (the model the property tests check
 //! the planner against) calls it too.
 
+use super::batch_facts::EmailHolder;
 use super::mapping::ImportedUser;
 use super::plan::{
     FieldChange, ImportPlan, PlanEntry, PlannedAdd, PlannedDeactivation, PlannedUpdate, SyncField,
@@ -238,7 +239,7 @@ pub fn email_holder(users: &[LocalUser], email: &str, except: Option<i64>) -> Op
     users
         .iter()
         .find(|u| Some(u.id) != except && normalize_email(&u.email) == key)
-        .map(|u| format!("{} ({})", u.display_name, u.email))
+        .map(|u| EmailHolder::of(u).in_words())
 }
 
 /// The local state after `plan`, at time `now`, row by row through

@@ -4,6 +4,7 @@
 //! shared/docs/product.md); each file holds one part of them.
 
 pub mod apply;
+pub mod batch_facts;
 pub mod completeness;
 pub mod directory_read;
 pub mod mapping;
