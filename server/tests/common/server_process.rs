@@ -193,7 +193,12 @@ impl Server {
 
     pub async fn wait_applied(&self, cookie: &str, run_id: i64) {
         let deadline = Instant::now() + self.patience;
-        while self.run_state(cookie, run_id).await != "Applied" {
+        loop {
+            match self.run_state(cookie, run_id).await.as_str() {
+                "Applied" => return,
+                "Applying" | "Previewed" => {}
+                other => panic!("the apply ended {other}"),
+            }
             assert!(Instant::now() < deadline, "apply took too long");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

@@ -59,6 +59,7 @@ impl Samples {
         floor: Option<f64>,
         target: Target,
     ) {
+        eprintln!("bench   {name} [{engine}]: {value:.3} {unit} (floor {floor:?})");
         let key = (name.to_owned(), engine.to_owned());
         let series = self.series.entry(key.clone()).or_insert_with(|| {
             self.order.push(key.clone());
