@@ -23,6 +23,8 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use admins::AdminRecord;
@@ -81,6 +83,9 @@ pub struct Store {
     /// Which database this is, to tell two stores of one database apart
     /// from two databases (the URL: kept in memory, never shown).
     identity: String,
+    /// When this store last refreshed the planner's statistics of `users`
+    /// during an apply (epoch ms).
+    users_analyzed_at: Arc<AtomicI64>,
 }
 
 impl Store {
@@ -128,6 +133,7 @@ impl Store {
             pool,
             engine,
             sqlite_file,
+            users_analyzed_at: Arc::new(AtomicI64::new(0)),
         };
         store.refold().await.map_err(OpenError::Refold)?;
         Ok(store)
@@ -230,6 +236,45 @@ fn db_error(error: sqlx::Error) -> app::services::StoreError {
         StoreError::Unavailable(error.to_string())
     } else {
         StoreError::Database(error.to_string())
+    }
+}
+
+impl Store {
+    /// Tells PostgreSQL's planner what a table holds now. A table that just
+    /// grew by a large tenant (a 100,000-row preview, a first import) still
+    /// looks empty to it until autovacuum comes round, and every lookup of
+    /// the apply and the preview pages then scanned the whole table. (SQLite
+    /// plans by its indexes without statistics.) An optimization only: a
+    /// failure is logged, not raised.
+    pub(crate) async fn refresh_statistics(&self, table: &'static str) {
+        if self.engine != Engine::Postgres {
+            return;
+        }
+        let sql = format!("ANALYZE {table}");
+        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&self.pool)
+            .await
+        {
+            tracing::warn!(table, error = %e, "could not refresh the planner's statistics");
+        }
+    }
+
+    /// During an apply that adds users: `users` grows from nothing to the
+    /// whole tenant, so its statistics are refreshed every few seconds
+    /// (each refresh samples at most 30,000 rows: a fraction of a second).
+    pub(crate) async fn refresh_user_statistics_now_and_then(&self) {
+        const EVERY_MS: i64 = 5_000;
+        let now = now_millis();
+        let last = self.users_analyzed_at.load(Ordering::Relaxed);
+        if self.engine == Engine::Postgres
+            && now - last >= EVERY_MS
+            && self
+                .users_analyzed_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.refresh_statistics("users").await;
+        }
     }
 }
 

@@ -193,9 +193,9 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        Ok(Self::commit_fenced(tx, token)
-            .await?
-            .map(|()| decided.into_iter().map(|(outcome, _)| outcome).collect()))
+        let committed = Self::commit_fenced(tx, token).await?;
+        self.refresh_user_statistics_now_and_then().await;
+        Ok(committed.map(|()| decided.into_iter().map(|(outcome, _)| outcome).collect()))
     }
 
     /// Applies the run's group changes (one transaction), once.

@@ -280,6 +280,7 @@ impl Store {
         .map_err(db_error)?;
         Self::hand_back(&mut tx, token).await?;
         tx.commit().await.map_err(db_error)?;
+        self.refresh_statistics("sync_plan_rows").await;
         Ok(Ok(()))
     }
 
