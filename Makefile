@@ -74,7 +74,7 @@ soak: setup-test
 ## when DIRSYNC_TEST_POSTGRES_URL is set, on PostgreSQL. The report is written
 ## to target/bench/report.md and report.json.
 bench: setup-test build
-	@command -v twiggy >/dev/null || { echo "Installing twiggy (once)"; cargo install --locked twiggy; }
+	@command -v twiggy >/dev/null || { echo "Installing twiggy (once)"; cargo install --locked twiggy@0.8.0; }
 	cargo bench -p server --bench scale -- $(if $(LARGE),--large) $(if $(RUNS),--runs $(RUNS))
 
 # The same database suite on PostgreSQL, when DIRSYNC_TEST_POSTGRES_URL names a server.
