@@ -365,16 +365,11 @@ async fn write_groups(
         .await
         .map_err(db_error)?;
     }
-    // Each (group, user) pair by Azure AD ids, resolved to local ids by a
-    // join: a pair whose group or user is not here is left out, as before.
-    let pairs = "FROM (VALUES {}) AS v \
-                 JOIN directory_groups g ON g.azure_object_id = v.column1 \
-                 JOIN users u ON u.azure_object_id = v.column2";
     for chunk in plan.memberships_added.chunks(PAIRS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO group_members (group_id, user_id) SELECT DISTINCT g.id, u.id {} \
              WHERE NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.user_id = u.id)",
-            pairs.replace("{}", &value_rows(1, 2, chunk.len()))
+            member_pairs(chunk.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (group, user) in chunk {
@@ -385,7 +380,7 @@ async fn write_groups(
     for chunk in plan.memberships_removed.chunks(PAIRS_PER_STATEMENT) {
         let sql = format!(
             "DELETE FROM group_members WHERE (group_id, user_id) IN (SELECT g.id, u.id {})",
-            pairs.replace("{}", &value_rows(1, 2, chunk.len()))
+            member_pairs(chunk.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (group, user) in chunk {
@@ -405,6 +400,18 @@ async fn write_groups(
 
 /// Group rows or memberships per statement (a few thousand parameters).
 const PAIRS_PER_STATEMENT: usize = 500;
+
+/// `FROM` `pairs` (group, user) pairs by Azure AD ids, bound from `$1`,
+/// resolved to local ids by a join: a pair whose group or user is not here
+/// is left out.
+fn member_pairs(pairs: usize) -> String {
+    format!(
+        "FROM (VALUES {}) AS v \
+         JOIN directory_groups g ON g.azure_object_id = v.column1 \
+         JOIN users u ON u.azure_object_id = v.column2",
+        value_rows(1, 2, pairs)
+    )
+}
 
 /// `($first, ...), (...)`: `rows` rows of `width` placeholders each.
 fn value_rows(first: usize, width: usize, rows: usize) -> String {

@@ -48,14 +48,20 @@ pub async fn start_trying_once(users: usize, groups: usize, seed: u64) -> (Graph
 /// An access token for raw Graph requests to `sim` at `base`.
 pub async fn access_token(sim: &GraphSim, base: &str) -> String {
     let reg = sim.registration();
+    let token_url = format!("{base}/{}/oauth2/v2.0/token", reg.tenant_id);
+    client_credentials_token(&token_url, &reg.client_id, &reg.client_secret).await
+}
+
+/// The client-credentials grant, raw: the access token for Graph.
+pub async fn client_credentials_token(token_url: &str, client_id: &str, secret: &str) -> String {
     let form = [
-        ("client_id", reg.client_id.as_str()),
-        ("client_secret", reg.client_secret.as_str()),
+        ("client_id", client_id),
+        ("client_secret", secret),
         ("scope", "https://graph.microsoft.com/.default"),
         ("grant_type", "client_credentials"),
     ];
     let body: serde_json::Value = reqwest::Client::new()
-        .post(format!("{base}/{}/oauth2/v2.0/token", reg.tenant_id))
+        .post(token_url)
         .form(&form)
         .send()
         .await

@@ -8,6 +8,7 @@ pub mod dump;
 pub mod emulator;
 pub mod fake_store;
 pub mod full_read;
+pub mod graph_sim_process;
 pub mod logs;
 pub mod server_process;
 

@@ -7,7 +7,8 @@
 //!   into an equivalent table (the same columns and indexes) by the
 //!   engine's bulk path: multi-row inserts on SQLite, `COPY` on PostgreSQL.
 
-use super::graph_sim_process::GraphSimProcess;
+use crate::common::emulator::client_credentials_token;
+use crate::common::graph_sim_process::GraphSimProcess;
 use server::graph::{GROUP_SELECT, MANAGER_EXPAND, MAX_PAGE_SIZE, USER_SELECT};
 use server::store::Store;
 use sqlx::{Connection, Executor, Row};
@@ -18,21 +19,12 @@ use std::time::{Duration, Instant};
 pub async fn fetch(sim: &GraphSimProcess) -> (Duration, u32) {
     let endpoints = sim.endpoints();
     let http = reqwest::Client::new();
-    let token: serde_json::Value = http
-        .post(endpoints.token_url(sim.tenant_id()))
-        .form(&[
-            ("client_id", sim.client_id()),
-            ("client_secret", sim.client_secret()),
-            ("scope", "https://graph.microsoft.com/.default"),
-            ("grant_type", "client_credentials"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["access_token"].as_str().unwrap().to_owned();
+    let token = client_credentials_token(
+        &endpoints.token_url(sim.tenant_id()),
+        sim.client_id(),
+        sim.client_secret(),
+    )
+    .await;
     let started = Instant::now();
     let mut pages = 0;
     for first in [

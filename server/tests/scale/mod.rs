@@ -13,15 +13,14 @@
 //! alone, in process; a full preview with added Graph latency; the wasm.
 
 pub mod floors;
-pub mod graph_sim_process;
 pub mod memory;
 pub mod report;
 pub mod wasm;
 
+use crate::common::graph_sim_process::GraphSimProcess;
 use crate::common::{self, TestDb, server_process::Server};
 use app::domain::sync::SyncOptions;
 use app::domain::sync::planner::{LocalState, plan_import};
-use graph_sim_process::GraphSimProcess;
 use memory::PeakMemory;
 use report::{Report, Samples, Target};
 use reqwest::StatusCode;

@@ -1,8 +1,9 @@
-//! The Graph emulator as a process of its own (`graph-sim`), so that the
-//! server's memory is measured without the simulated tenant in it, and the
-//! requests cross a real socket.
+//! The Graph emulator as a process of its own (`graph-sim`): the binary's
+//! own test, and the benchmark (the server's memory measured without the
+//! simulated tenant in it, the requests crossing a real socket).
 
-use server::graph::{Cloud, Endpoints};
+use secrecy::SecretString;
+use server::graph::{Cloud, Credentials, Endpoints};
 use server::graph_sim::Tenant;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -21,10 +22,15 @@ impl GraphSimProcess {
     /// Serves `tenant` (written to `tenant_file` first).
     pub fn start(tenant: &Tenant, tenant_file: &Path) -> Self {
         std::fs::write(tenant_file, serde_json::to_vec(tenant).unwrap()).unwrap();
+        let file = tenant_file.to_str().expect("a UTF-8 temporary path");
+        Self::start_with_args(&["--tenant", file, "--port", "0"])
+    }
+
+    /// `graph-sim` with these arguments, once it has printed its
+    /// registration.
+    pub fn start_with_args(args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_graph-sim"))
-            .arg("--tenant")
-            .arg(tenant_file)
-            .args(["--port", "0"])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -78,40 +84,22 @@ impl GraphSimProcess {
         &self.printed["CLIENT_SECRET"]
     }
 
-    fn control(&self, path: &str) -> String {
-        format!("{}/_sim/{path}", self.printed["GRAPH_BASE_URL"])
+    /// The registration it printed, as a client takes it.
+    pub fn credentials(&self) -> Credentials {
+        Credentials {
+            tenant_id: self.tenant_id().to_owned(),
+            client_id: self.client_id().to_owned(),
+            client_secret: SecretString::from(self.client_secret().to_owned()),
+        }
     }
 
-    /// Sets these users' job titles, several requests at a time (the
-    /// control API takes one user per request).
-    pub async fn set_job_titles(&self, titles: &[(String, Option<String>)]) {
-        use futures::StreamExt;
-        futures::stream::iter(titles)
-            .map(|(id, title)| async move {
-                let response = self
-                    .http
-                    .patch(self.control(&format!("users/{id}")))
-                    .json(&serde_json::json!({ "jobTitle": title }))
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(
-                    response.status().is_success(),
-                    "{:?}",
-                    response.text().await
-                );
-            })
-            .buffer_unordered(8)
-            .collect::<Vec<()>>()
-            .await;
-    }
-
-    /// Every Graph request waits `ms` more (real Graph is not on loopback).
-    pub async fn set_latency(&self, ms: u64) {
+    /// Sends `body` to the control API at `path`; it must succeed.
+    async fn control(&self, method: reqwest::Method, path: &str, body: serde_json::Value) {
+        let url = format!("{}/_sim/{path}", self.printed["GRAPH_BASE_URL"]);
         let response = self
             .http
-            .put(self.control("faults"))
-            .json(&serde_json::json!({ "latencyMs": ms }))
+            .request(method, url)
+            .json(&body)
             .send()
             .await
             .unwrap();
@@ -120,6 +108,27 @@ impl GraphSimProcess {
             "{:?}",
             response.text().await
         );
+    }
+
+    /// Sets these users' job titles, several requests at a time (the
+    /// control API takes one user per request).
+    pub async fn set_job_titles(&self, titles: &[(String, Option<String>)]) {
+        use futures::StreamExt;
+        futures::stream::iter(titles)
+            .map(|(id, title)| async move {
+                let body = serde_json::json!({ "jobTitle": title });
+                self.control(reqwest::Method::PATCH, &format!("users/{id}"), body)
+                    .await;
+            })
+            .buffer_unordered(8)
+            .collect::<Vec<()>>()
+            .await;
+    }
+
+    /// Every Graph request waits `ms` more (real Graph is not on loopback).
+    pub async fn set_latency(&self, ms: u64) {
+        let body = serde_json::json!({ "latencyMs": ms });
+        self.control(reqwest::Method::PUT, "faults", body).await;
     }
 }
 
