@@ -135,7 +135,12 @@ pub trait SyncJobs: Send + Sync {
         bucket: PlanBucket,
         query: &UserQuery,
     ) -> Result<Page<PlanRow>, SyncFailure>;
-    async fn group_changes(&self, run_id: i64) -> Result<Vec<GroupChange>, SyncFailure>;
+    /// One page of the groups a run's plan changes, searched by name.
+    async fn group_changes(
+        &self,
+        run_id: i64,
+        query: &UserQuery,
+    ) -> Result<Page<GroupChange>, SyncFailure>;
     /// Excludes rows from the apply (or takes them back in).
     async fn set_excluded(
         &self,

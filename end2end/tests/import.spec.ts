@@ -55,6 +55,11 @@ test("import, preview, cancel, confirm, apply, and see the people on the Users p
   await expect(panel.getByRole("row").filter({ hasText: "Dora Disabled" })).toContainText("Account disabled in Azure AD");
   await page.getByRole("tab", { name: /^Groups/ }).click();
   await expect(panel.getByRole("row").filter({ hasText: `Engineering ${stamp}` })).toContainText("New group");
+  // The Groups tab is searched on the server, like the others.
+  await panel.getByRole("searchbox", { name: "Search Groups" }).fill(`engineering ${stamp}`);
+  await panel.getByRole("button", { name: "Search" }).click();
+  await expect(panel.getByRole("row")).toHaveCount(2);
+  await expect(panel.getByText("1–1 of 1")).toBeVisible();
 
   // Cancel changes nothing.
   await page.getByRole("button", { name: "Confirm", exact: true }).click();

@@ -115,6 +115,7 @@ async fn main() -> anyhow::Result<()> {
                 check_every: Some(config.schedule_check),
                 ..SchedulerPolicy::default()
             },
+            sharing: Default::default(),
         },
     )
     .await

@@ -10,7 +10,7 @@ use crate::secrets::SecretBox;
 use crate::store::{Store, now_millis};
 use crate::sync::{
     ConnectionService, DemoTenant, ImportService, LockPolicy, ProgressHub, Scheduler,
-    SchedulerPolicy,
+    SchedulerPolicy, SharingPolicy,
 };
 use crate::web::{self, AppState, PublicUrl, StreamPolicy};
 use app::domain::connection::DemoMode;
@@ -37,6 +37,8 @@ pub struct Settings {
     pub public_url: Option<PublicUrl>,
     pub streams: StreamPolicy,
     pub scheduler: SchedulerPolicy,
+    /// How the server processes on one database share progress and Cancel.
+    pub sharing: SharingPolicy,
 }
 
 /// A built application, ready to serve on its listener.
@@ -57,8 +59,9 @@ pub struct Application {
 impl Application {
     /// Builds the services and the router, and starts the background jobs:
     /// the reaper of interrupted syncs (once now, then every few seconds),
-    /// the sweeper of ended sessions, and the scheduler (which runs a sync
-    /// missed while the server was down at once).
+    /// the sweeper of ended sessions, the sharing of progress and Cancel with
+    /// the other server processes on the database, and the scheduler (which
+    /// runs a sync missed while the server was down at once).
     pub async fn build(
         store: Store,
         listener: TcpListener,
@@ -88,6 +91,12 @@ impl Application {
             connections.clone(),
             settings.lock,
         ));
+        crate::sync::shared_progress::spawn(
+            store.clone(),
+            &progress,
+            import.running_fetch(),
+            settings.sharing,
+        );
         let scheduler = Arc::new(Scheduler::new(
             store.clone(),
             import.clone(),

@@ -83,7 +83,11 @@ const FUNCTIONS: &[Function] = &[
             ("page", Page),
         ],
     ),
-    ("/api/group_changes", Form, &[("run_id", RunId)]),
+    (
+        "/api/group_changes",
+        Json,
+        &[("run_id", RunId), ("search", Text), ("page", Page)],
+    ),
     (
         "/api/set_excluded",
         Json,
@@ -302,11 +306,21 @@ fn form_value(value: &Value) -> String {
 
 /// Every row of every table, for before-and-after comparison. The
 /// session's last-seen time and the lock's heartbeat are left out: using a
-/// session and a live server update them.
+/// session and a live server update them. So is the progress this process
+/// shares with others: its writer may put the last sync's final event there
+/// a moment after the run is stored (a Cancel request would still show).
 async fn snapshot(app: &TestApp) -> Vec<String> {
     common::dump::rows(
         app.store(),
-        &[("sessions", "last_seen_at"), ("sync_lock", "heartbeat_at")],
+        &[
+            ("sessions", "last_seen_at"),
+            ("sync_lock", "heartbeat_at"),
+            ("sync_progress", "event"),
+            ("sync_progress", "run_id"),
+            ("sync_progress", "version"),
+            ("sync_progress", "publisher"),
+            ("sync_progress", "published_at"),
+        ],
     )
     .await
 }

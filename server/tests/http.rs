@@ -14,7 +14,6 @@ use common::app::{
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use server::web::PUBLIC_SERVER_FNS;
-use std::time::Duration;
 
 impl TestApp {
     async fn list_users(&self, cookie: &str, search: &str) -> Page<LocalUser> {
@@ -325,42 +324,6 @@ async fn demo_mode_serves_a_simulated_tenant_to_the_real_client() {
     without_demo.db.teardown().await;
 }
 
-/// Reads server-sent events one at a time, skipping comments (keep-alives).
-struct EventReader {
-    response: reqwest::Response,
-    buffer: String,
-}
-
-impl EventReader {
-    /// The next event's (event name, data).
-    async fn next(&mut self) -> (String, String) {
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let mut name = String::new();
-                let mut data = String::new();
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        name = v.trim().to_owned();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.trim());
-                    }
-                }
-                if !name.is_empty() {
-                    return (name, data);
-                }
-                continue;
-            }
-            let chunk = tokio::time::timeout(Duration::from_secs(10), self.response.chunk())
-                .await
-                .expect("an event within 10 s")
-                .unwrap()
-                .expect("the stream stays open");
-            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
-        }
-    }
-}
-
 #[tokio::test]
 async fn the_progress_stream_sends_the_state_first_then_updates_and_refuses_anonymous() {
     use app::domain::sync::progress::{BucketCounts, ProgressEvent};
@@ -431,46 +394,6 @@ async fn the_progress_stream_sends_the_state_first_then_updates_and_refuses_anon
         finished
     );
     app.db.teardown().await;
-}
-
-impl TestApp {
-    async fn events(&self, cookie: &str) -> EventReader {
-        let response = self
-            .http
-            .get(format!("{}/api/sync/events", self.base))
-            .header(COOKIE, cookie)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        assert!(
-            response.headers()["content-type"]
-                .to_str()
-                .unwrap()
-                .starts_with("text/event-stream")
-        );
-        EventReader {
-            response,
-            buffer: String::new(),
-        }
-    }
-}
-
-impl EventReader {
-    /// Progress events until one in `phase` (which is returned last).
-    async fn until(&mut self, phase: &str) -> Vec<app::domain::sync::progress::ProgressEvent> {
-        let mut seen = Vec::new();
-        loop {
-            let (_, data) = self.next().await;
-            let value: serde_json::Value = serde_json::from_str(&data).unwrap();
-            let event = serde_json::from_value(value.clone()).unwrap();
-            seen.push(event);
-            if value["phase"] == phase {
-                return seen;
-            }
-            assert_ne!(value["phase"], "failed", "the sync failed: {value}");
-        }
-    }
 }
 
 fn phases(events: &[app::domain::sync::progress::ProgressEvent]) -> Vec<String> {
@@ -626,6 +549,54 @@ async fn an_import_runs_from_preview_to_apply_through_the_server_functions() {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    app.db.teardown().await;
+}
+
+#[tokio::test]
+async fn the_groups_tab_is_searched_and_paged_on_the_server() {
+    use app::domain::sync::view::{GroupChange, GroupChangeKind};
+    use server::graph_sim::GraphSim;
+    use server::graph_sim::generate::generate;
+
+    let sim = GraphSim::new(generate(40, 30, 9), 9, server::DEMO_GRAPH_PREFIX);
+    let app = spawn_app_with(Some(sim)).await;
+    let cookie = app.session_cookie().await;
+    let run_id = app.preview(&cookie).await;
+    let groups = |search: &str, page: u32| {
+        let body = serde_json::json!({"run_id": run_id, "search": search, "page": page});
+        let app = &app;
+        let cookie = &cookie;
+        async move {
+            let response = app
+                .call_json("/api/group_changes", Some(cookie), body)
+                .await;
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<Page<GroupChange>>().await.unwrap()
+        }
+    };
+
+    let first = groups("", 1).await;
+    assert_eq!(first.total, 30, "every group is new on a first import");
+    assert_eq!(first.items.len(), 25, "one page, not the whole list");
+    assert!(first.items.iter().all(|g| g.kind == GroupChangeKind::Added));
+    let second = groups("", 2).await;
+    assert_eq!(second.items.len(), 5);
+    let mut names: Vec<&str> = first
+        .items
+        .iter()
+        .chain(&second.items)
+        .map(|g| g.name.as_str())
+        .collect();
+    let in_order = names.clone();
+    names.sort_by_key(|n| n.to_lowercase());
+    names.dedup();
+    assert_eq!(names, in_order, "sorted by name, none twice across pages");
+
+    let someone = &second.items[2];
+    let found = groups(&someone.name.to_uppercase(), 1).await;
+    assert!(found.items.contains(someone), "{found:?}");
+    assert_eq!(found.total, found.items.len() as u64);
+    assert_eq!(groups("no such group", 1).await.total, 0);
     app.db.teardown().await;
 }
 

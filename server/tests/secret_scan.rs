@@ -131,14 +131,14 @@ async fn the_client_secret_is_nowhere_an_attacker_could_read() {
         &format!("run_id={run}"),
     )
     .await;
-    form(
-        &app,
-        &captured,
-        &cookie,
-        "/api/group_changes",
-        &format!("run_id={run}"),
-    )
-    .await;
+    let groups = app
+        .call_json(
+            "/api/group_changes",
+            Some(&cookie),
+            json!({"run_id": run, "search": "", "page": 1}),
+        )
+        .await;
+    captured.add("group_changes", groups.text().await.unwrap());
     app.apply(&cookie, run).await;
     form(
         &app,

@@ -71,11 +71,21 @@ pub async fn plan_page(
         .map_err(fail)
 }
 
-#[server(prefix = "/api", endpoint = "group_changes")]
-pub async fn group_changes(run_id: i64) -> Result<Vec<GroupChange>, AppError> {
+#[server(prefix = "/api", endpoint = "group_changes", input = Json)]
+pub async fn group_changes(
+    run_id: i64,
+    search: String,
+    page: u32,
+) -> Result<Page<GroupChange>, AppError> {
     use super::guard::{fail, require_admin, services};
+    use crate::domain::paging::UserQuery;
     require_admin()?;
-    services()?.sync.group_changes(run_id).await.map_err(fail)
+    let query = UserQuery::new(&search, page);
+    services()?
+        .sync
+        .group_changes(run_id, &query)
+        .await
+        .map_err(fail)
 }
 
 #[server(prefix = "/api", endpoint = "set_excluded", input = Json)]

@@ -3,6 +3,7 @@
 //! page rows can be excluded; in Sync history each row shows its outcome.
 
 use crate::api::sync::{SetExcluded, group_changes, plan_page};
+use crate::components::pager::ButtonPager;
 use crate::domain::format::format_count;
 use crate::domain::paging::Page;
 use crate::domain::sync::FieldChange;
@@ -135,6 +136,34 @@ pub fn PlanTabs(
     }
 }
 
+/// A tab's search box: the search runs when submitted, from the first page.
+#[component]
+fn SearchForm(
+    label: String,
+    placeholder: &'static str,
+    search: RwSignal<String>,
+    page: RwSignal<u32>,
+) -> impl IntoView {
+    let typed = RwSignal::new(String::new());
+    let on_search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        search.set(typed.get_untracked());
+        page.set(1);
+    };
+    view! {
+        <form class="toolbar" role="search" on:submit=on_search>
+            <input
+                type="search"
+                aria-label=label
+                placeholder=placeholder
+                prop:value=move || typed.get()
+                on:input=move |ev| typed.set(event_target_value(&ev))
+            />
+            <button type="submit" class="button">"Search"</button>
+        </form>
+    }
+}
+
 #[component]
 fn PlanTable(
     run_id: i64,
@@ -143,7 +172,6 @@ fn PlanTable(
     on_excluded: Option<Callback<ExcludedCounts>>,
 ) -> impl IntoView {
     let search = RwSignal::new(String::new());
-    let typed = RwSignal::new(String::new());
     let page = RwSignal::new(1u32);
     let exclude = ServerAction::<SetExcluded>::new();
     // Loaded in the browser only, without a Suspense boundary: a suspended
@@ -162,24 +190,11 @@ fn PlanTable(
         }
     });
     let excludable = editable && bucket.applies();
-    let on_search = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        search.set(typed.get_untracked());
-        page.set(1);
-    };
     let search_label = format!("Search {}", bucket.label());
 
     view! {
-        <form class="toolbar" role="search" on:submit=on_search>
-            <input
-                type="search"
-                aria-label=search_label
-                placeholder="Search by name, email, department or title"
-                prop:value=move || typed.get()
-                on:input=move |ev| typed.set(event_target_value(&ev))
-            />
-            <button type="submit" class="button">"Search"</button>
-        </form>
+        <SearchForm label=search_label placeholder="Search by name, email, department or title"
+            search=search page=page/>
         {move || {
             exclude.value().get().and_then(|r| r.err()).map(|e| {
                 view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }
@@ -222,15 +237,8 @@ fn RowsTable(
         };
         return view! { <p class="empty-row muted">{text}</p> }.into_any();
     }
-    let (first, last) = rows.shown_range();
-    let summary = format!(
-        "{}–{} of {}",
-        format_count(first),
-        format_count(last),
-        format_count(rows.total)
-    );
-    let has_previous = rows.page > 1;
-    let has_next = rows.page < rows.page_count();
+    let (summary, has_previous, has_next) =
+        (rows.shown_text(), rows.has_previous(), rows.has_next());
     let page_seqs: Vec<i64> = rows.items.iter().map(|r| r.seq).collect();
     let all_excluded = rows.items.iter().all(|r| r.excluded);
     let shows_outcome = !editable;
@@ -279,15 +287,7 @@ fn RowsTable(
                 <tbody>{body}</tbody>
             </table>
         </div>
-        <nav class="pager" aria-label="Pages">
-            <span class="muted">{summary}</span>
-            <div class="row">
-                <button type="button" class="button" disabled=!has_previous
-                    on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Previous"</button>
-                <button type="button" class="button" disabled=!has_next
-                    on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
-            </div>
-        </nav>
+        <ButtonPager summary=summary has_previous=has_previous has_next=has_next page=page/>
     }
     .into_any()
 }
@@ -387,38 +387,54 @@ pub fn ChangeList(changes: Vec<FieldChange>) -> impl IntoView {
     view! { <ul class="changes">{items}</ul> }
 }
 
+/// The groups the plan changes, searched by name and paged on the server
+/// (a large tenant's first import adds thousands).
 #[component]
 fn GroupTable(run_id: i64) -> impl IntoView {
-    let changes = LocalResource::new(move || group_changes(run_id));
-    move || match changes.get() {
-        None => view! { <p class="loading" aria-busy="true">"Loading…"</p> }.into_any(),
-        Some(Ok(lines)) if lines.is_empty() => view! {
-            <p class="empty-row muted">"No changes to groups or memberships."</p>
-        }
-        .into_any(),
-        Some(Ok(lines)) => {
-            let body = lines.into_iter().map(group_line).collect_view();
-            view! {
-                <div class="table-wrap">
-                    <table class="data-table">
-                        <caption class="visually-hidden">"Groups"</caption>
-                        <thead>
-                            <tr>
-                                <th scope="col">"Group"</th>
-                                <th scope="col">"Change"</th>
-                                <th scope="col">"Members added"</th>
-                                <th scope="col">"Members removed"</th>
-                            </tr>
-                        </thead>
-                        <tbody>{body}</tbody>
-                    </table>
-                </div>
+    let search = RwSignal::new(String::new());
+    let page = RwSignal::new(1u32);
+    // In the browser only, as the plan's other tables (see PlanTable).
+    let changes = LocalResource::new(move || group_changes(run_id, search.get(), page.get()));
+    view! {
+        <SearchForm label="Search Groups".to_owned() placeholder="Search by group name"
+            search=search page=page/>
+        {move || match changes.get() {
+            None => view! { <p class="loading" aria-busy="true">"Loading…"</p> }.into_any(),
+            Some(Ok(lines)) if lines.items.is_empty() => {
+                let text = if search.get_untracked().is_empty() {
+                    "No changes to groups or memberships."
+                } else {
+                    "No groups match this search."
+                };
+                view! { <p class="empty-row muted">{text}</p> }.into_any()
             }
-            .into_any()
-        }
-        Some(Err(e)) => {
-            view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any()
-        }
+            Some(Ok(lines)) => {
+                let (summary, has_previous, has_next) =
+                    (lines.shown_text(), lines.has_previous(), lines.has_next());
+                let body = lines.items.into_iter().map(group_line).collect_view();
+                view! {
+                    <div class="table-wrap">
+                        <table class="data-table">
+                            <caption class="visually-hidden">"Groups"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Group"</th>
+                                    <th scope="col">"Change"</th>
+                                    <th scope="col">"Members added"</th>
+                                    <th scope="col">"Members removed"</th>
+                                </tr>
+                            </thead>
+                            <tbody>{body}</tbody>
+                        </table>
+                    </div>
+                    <ButtonPager summary=summary has_previous=has_previous has_next=has_next page=page/>
+                }
+                .into_any()
+            }
+            Some(Err(e)) => {
+                view! { <p class="banner banner-error" role="alert">{e.to_string()}</p> }.into_any()
+            }
+        }}
     }
 }
 

@@ -1,5 +1,6 @@
 //! Server-side paging: the browser asks for one page, never the whole table.
 
+use super::format::format_count;
 use serde::{Deserialize, Serialize};
 
 /// Rows per page of every paged table.
@@ -56,6 +57,48 @@ impl<T> Page<T> {
         let first = u64::from(self.page.max(1) - 1) * u64::from(self.page_size) + 1;
         (first, first + self.items.len() as u64 - 1)
     }
+
+    /// What is shown, e.g. "26–50 of 2,339".
+    pub fn shown_text(&self) -> String {
+        let (first, last) = self.shown_range();
+        format!(
+            "{}–{} of {}",
+            format_count(first),
+            format_count(last),
+            format_count(self.total)
+        )
+    }
+
+    pub fn has_previous(&self) -> bool {
+        self.page > 1
+    }
+
+    pub fn has_next(&self) -> bool {
+        self.page < self.page_count()
+    }
+
+    /// The page `query` asks for of a list the server holds whole (a
+    /// preview's group lines): the items `matches` keeps for the search
+    /// (given lowercased; every item when it is empty), in their order.
+    pub fn of(items: Vec<T>, query: &UserQuery, matches: impl Fn(&T, &str) -> bool) -> Self {
+        let search = query.search.to_lowercase();
+        let matching: Vec<T> = items
+            .into_iter()
+            .filter(|item| search.is_empty() || matches(item, &search))
+            .collect();
+        let total = matching.len() as u64;
+        let skip = usize::try_from(query.offset()).unwrap_or(usize::MAX);
+        Self {
+            items: matching
+                .into_iter()
+                .skip(skip)
+                .take(PAGE_SIZE as usize)
+                .collect(),
+            total,
+            page: query.page,
+            page_size: PAGE_SIZE,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -93,5 +136,32 @@ mod tests {
         };
         assert_eq!(empty.page_count(), 1);
         assert_eq!(empty.shown_range(), (0, 0));
+    }
+
+    #[test]
+    fn a_list_held_whole_is_searched_then_paged() {
+        let names: Vec<String> = (1..=60).map(|n| format!("Team {n:02}")).collect();
+        let contains = |name: &String, search: &str| name.to_lowercase().contains(search);
+        let first = Page::of(names.clone(), &UserQuery::new("", 1), contains);
+        assert_eq!(first.total, 60);
+        assert_eq!(first.items.len(), PAGE_SIZE as usize);
+        assert_eq!(first.items[0], "Team 01");
+        let last = Page::of(names.clone(), &UserQuery::new("", 3), contains);
+        assert_eq!(
+            last.items,
+            [
+                "Team 51", "Team 52", "Team 53", "Team 54", "Team 55", "Team 56", "Team 57",
+                "Team 58", "Team 59", "Team 60"
+            ]
+        );
+        assert_eq!(last.shown_range(), (51, 60));
+        assert_eq!(last.shown_text(), "51–60 of 60");
+        assert!(last.has_previous() && !last.has_next());
+        assert!(!first.has_previous() && first.has_next());
+        let searched = Page::of(names.clone(), &UserQuery::new("  TEAM 1", 1), contains);
+        assert_eq!(searched.total, 10, "Team 10 to Team 19, any case");
+        let beyond = Page::of(names, &UserQuery::new("", 9), contains);
+        assert!(beyond.items.is_empty());
+        assert_eq!(beyond.total, 60);
     }
 }

@@ -30,15 +30,13 @@ fn search_and_page() -> (Memo<String>, Memo<u32>) {
 
 /// "26–50 of 2,339", and links to the pages around it.
 fn pager<T>(page: &Page<T>, path: &str, search: &str) -> impl IntoView + use<T> {
-    let (first, last) = page.shown_range();
-    let summary = format!(
-        "{}–{} of {}",
-        format_count(first),
-        format_count(last),
-        format_count(page.total)
-    );
-    let previous = (page.page > 1).then(|| paged_href(path, search, page.page - 1));
-    let next = (page.page < page.page_count()).then(|| paged_href(path, search, page.page + 1));
+    let summary = page.shown_text();
+    let previous = page
+        .has_previous()
+        .then(|| paged_href(path, search, page.page - 1));
+    let next = page
+        .has_next()
+        .then(|| paged_href(path, search, page.page + 1));
     view! { <LinkPager summary=summary previous=previous next=next/> }
 }
 

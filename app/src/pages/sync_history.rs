@@ -82,8 +82,12 @@ fn RunTable(runs: Page<RunSummary>) -> impl IntoView {
         }
         .into_any();
     }
-    let previous = (runs.page > 1).then(|| format!("/history?page={}", runs.page - 1));
-    let next = (runs.page < runs.page_count()).then(|| format!("/history?page={}", runs.page + 1));
+    let previous = runs
+        .has_previous()
+        .then(|| format!("/history?page={}", runs.page - 1));
+    let next = runs
+        .has_next()
+        .then(|| format!("/history?page={}", runs.page + 1));
     let rows = runs
         .items
         .into_iter()

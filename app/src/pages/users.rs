@@ -4,7 +4,7 @@ use crate::api::users::{SetUserStatus, list_users};
 use crate::components::badge::{SourceBadge, StatusBadge};
 use crate::components::pager::LinkPager;
 use crate::components::toast::Toast;
-use crate::domain::format::{format_count, format_date, format_timestamp};
+use crate::domain::format::{format_date, format_timestamp};
 use crate::domain::paging::Page;
 use crate::domain::profile::ProfileField;
 use crate::domain::user::{LocalUser, ManagerLink, UserStatus};
@@ -130,15 +130,11 @@ fn UserTable(
         .into_any();
     }
 
-    let (first, last) = page.shown_range();
-    let summary = format!(
-        "{}–{} of {}",
-        format_count(first),
-        format_count(last),
-        format_count(page.total)
-    );
-    let previous = (page.page > 1).then(|| page_href(&search, page.page - 1));
-    let next = (page.page < page.page_count()).then(|| page_href(&search, page.page + 1));
+    let summary = page.shown_text();
+    let previous = page
+        .has_previous()
+        .then(|| page_href(&search, page.page - 1));
+    let next = page.has_next().then(|| page_href(&search, page.page + 1));
     let rows = page
         .items
         .into_iter()

@@ -15,6 +15,7 @@ mod sessions;
 mod settings;
 mod sync_apply;
 mod sync_lock;
+mod sync_progress;
 mod sync_runs;
 mod sync_views;
 mod users;
@@ -31,6 +32,7 @@ pub use admins::AdminRecord;
 pub use connection::SavedConnection;
 pub use sync_apply::StoredEntry;
 pub use sync_lock::{HolderLiveness, LockHolder, LockLost};
+pub use sync_progress::SharedProgress;
 pub use sync_runs::RunRecord;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");

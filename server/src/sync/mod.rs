@@ -2,6 +2,7 @@
 //! published as it goes.
 
 pub mod apply;
+pub mod cancel;
 pub mod connection;
 mod connection_settings;
 pub mod csv;
@@ -14,6 +15,7 @@ pub mod progress;
 pub mod schedule;
 mod secret_expiry;
 pub mod service;
+pub mod shared_progress;
 pub mod undo;
 
 pub use connection::{Connection, ConnectionService, DemoTenant};
@@ -21,3 +23,4 @@ pub use lock::LockPolicy;
 pub use progress::ProgressHub;
 pub use schedule::{Clock, ManualClock, Scheduler, SchedulerPolicy, Tick};
 pub use service::ImportService;
+pub use shared_progress::SharingPolicy;

@@ -2,18 +2,26 @@
 //! that joins late (a reloaded page, a second tab) first gets the current
 //! state, then every update: the snapshot and the subscription are taken
 //! under one lock, so no event falls between them.
+//!
+//! The events of a sync this process runs are also handed to
+//! `shared_progress`, which writes them for the other server processes on
+//! the database; what they run arrives from there through
+//! [`ProgressHub::show_from_elsewhere`].
 
 use app::domain::sync::progress::ProgressEvent;
 use std::sync::Mutex;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// Updates buffered per subscriber before a slow one skips ahead (it then
 /// resynchronises from the next event, which carries the whole state).
 const BUFFER: usize = 256;
 
 pub struct ProgressHub {
-    current: Mutex<ProgressEvent>,
+    /// What is shown now, and whether a sync of this process published it.
+    current: Mutex<(ProgressEvent, bool)>,
     sender: broadcast::Sender<ProgressEvent>,
+    /// The latest event of this process's own syncs.
+    published_here: watch::Sender<ProgressEvent>,
 }
 
 impl Default for ProgressHub {
@@ -26,14 +34,26 @@ impl ProgressHub {
     pub fn new() -> Self {
         let (sender, _) = broadcast::channel(BUFFER);
         Self {
-            current: Mutex::new(ProgressEvent::Idle),
+            current: Mutex::new((ProgressEvent::Idle, false)),
             sender,
+            published_here: watch::Sender::new(ProgressEvent::Idle),
         }
     }
 
+    /// An event of a sync this process runs.
     pub fn publish(&self, event: ProgressEvent) {
+        self.show(event.clone(), true);
+        self.published_here.send_replace(event);
+    }
+
+    /// An event of a sync another server process runs.
+    pub fn show_from_elsewhere(&self, event: ProgressEvent) {
+        self.show(event, false);
+    }
+
+    fn show(&self, event: ProgressEvent, here: bool) {
         let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        *current = event.clone();
+        *current = (event.clone(), here);
         // No subscribers is fine: the snapshot keeps the state.
         let _ = self.sender.send(event);
     }
@@ -42,13 +62,25 @@ impl ProgressHub {
         self.current
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+            .0
             .clone()
+    }
+
+    /// True while a sync of this process is running.
+    pub fn running_here(&self) -> bool {
+        let current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        current.1 && current.0.is_running()
+    }
+
+    /// The events of this process's own syncs, the latest one at a time.
+    pub fn published_here(&self) -> watch::Receiver<ProgressEvent> {
+        self.published_here.subscribe()
     }
 
     /// The state now, and a receiver of every later update.
     pub fn subscribe(&self) -> (ProgressEvent, broadcast::Receiver<ProgressEvent>) {
         let current = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        (current.clone(), self.sender.subscribe())
+        (current.0.clone(), self.sender.subscribe())
     }
 }
 
@@ -79,6 +111,19 @@ mod tests {
         assert_eq!(updates.recv().await.unwrap(), fetching(1998));
         assert_eq!(hub.current(), fetching(1998));
         assert!(updates.try_recv().is_err(), "nothing else was sent");
+    }
+
+    #[tokio::test]
+    async fn only_this_process_s_own_events_are_handed_on() {
+        let hub = ProgressHub::new();
+        let mut here = hub.published_here();
+        hub.show_from_elsewhere(fetching(5));
+        assert_eq!(hub.current(), fetching(5));
+        assert!(!hub.running_here());
+        assert!(!here.has_changed().unwrap(), "not written back");
+        hub.publish(fetching(6));
+        assert!(hub.running_here());
+        assert_eq!(*here.borrow_and_update(), fetching(6));
     }
 
     #[tokio::test]

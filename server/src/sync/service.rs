@@ -3,6 +3,7 @@
 //! background; the pages read stored plans one page at a time.
 
 use super::apply::{ApplyJob, ApplyRequest, check_applicable};
+use super::cancel::RunningFetch;
 use super::connection::ConnectionService;
 use super::history::run_summary;
 use super::lock::LockPolicy;
@@ -21,36 +22,7 @@ use app::domain::sync::view::{
 };
 use app::services::{StoreError, SyncFailure, SyncJobs};
 use async_trait::async_trait;
-use std::sync::{Arc, Mutex};
-use tokio::sync::Notify;
-
-/// The fetch running now, and how to stop it.
-type RunningFetch = Arc<Mutex<Option<(i64, Arc<CancelRequest>)>>>;
-
-/// A Cancel click for a running fetch, and who clicked.
-#[derive(Default)]
-struct CancelRequest {
-    /// A stored permit: the fetch stops even if it is between awaits.
-    clicked: Notify,
-    by: Mutex<Option<String>>,
-}
-
-impl CancelRequest {
-    fn request(&self, admin: &str) {
-        *self.by.lock().unwrap_or_else(|e| e.into_inner()) = Some(admin.to_owned());
-        self.clicked.notify_one();
-    }
-
-    /// Completes with who clicked.
-    async fn clicked(&self) -> String {
-        self.clicked.notified().await;
-        self.by
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-            .unwrap_or_default()
-    }
-}
+use std::sync::Arc;
 
 pub struct ImportService {
     store: Store,
@@ -71,9 +43,15 @@ impl ImportService {
             store,
             hub,
             connections,
-            fetch: Arc::default(),
+            fetch: RunningFetch::default(),
             lock_policy,
         }
+    }
+
+    /// The directory read this process runs, for a Cancel clicked in
+    /// another process to reach it.
+    pub fn running_fetch(&self) -> RunningFetch {
+        self.fetch.clone()
     }
 
     pub fn hub(&self) -> Arc<ProgressHub> {
@@ -147,8 +125,7 @@ impl ImportService {
             groups_so_far: 0,
             changes_only: false,
         });
-        let cancel = Arc::new(CancelRequest::default());
-        *self.fetch.lock().unwrap_or_else(|e| e.into_inner()) = Some((run_id, cancel.clone()));
+        let cancel = self.fetch.start(run_id);
         let (store, hub, fetch) = (self.store.clone(), self.hub.clone(), self.fetch.clone());
         let connections = self.connections.clone();
         Ok((
@@ -165,10 +142,7 @@ impl ImportService {
                     Err(_) => tracing::warn!("reading the client secret's expiry took too long"),
                 }
                 let result = job.run(&store, &hub, &client, cancel.clicked()).await;
-                let mut running = fetch.lock().unwrap_or_else(|e| e.into_inner());
-                if running.as_ref().is_some_and(|(id, _)| *id == run_id) {
-                    *running = None;
-                }
+                fetch.finish(run_id);
                 result
             }),
         ))
@@ -303,10 +277,12 @@ impl SyncJobs for ImportService {
     }
 
     async fn cancel_fetch(&self, admin: &str) -> Result<(), SyncFailure> {
-        let running = self.fetch.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((run_id, cancel)) = running.as_ref() {
-            tracing::info!(run_id, %admin, "cancel requested");
-            cancel.request(admin);
+        if self.fetch.cancel(None, admin) {
+            return Ok(());
+        }
+        // Another server process may be reading: it looks for the request.
+        if let Some(run_id) = self.store.request_cancel(admin).await? {
+            tracing::info!(run_id, %admin, "cancel requested of the server reading the directory");
         }
         Ok(())
     }
@@ -346,12 +322,16 @@ impl SyncJobs for ImportService {
         })
     }
 
-    async fn group_changes(&self, run_id: i64) -> Result<Vec<GroupChange>, SyncFailure> {
-        let Some(plan) = self.store.group_plan(run_id).await? else {
-            return Ok(Vec::new());
+    async fn group_changes(
+        &self,
+        run_id: i64,
+        query: &UserQuery,
+    ) -> Result<Page<GroupChange>, SyncFailure> {
+        let lines = match self.store.group_plan(run_id).await? {
+            Some(plan) => GroupChange::summarize(&plan, &self.store.group_names().await?),
+            None => Vec::new(),
         };
-        let names = self.store.group_names().await?;
-        Ok(GroupChange::summarize(&plan, &names))
+        Ok(Page::of(lines, query, GroupChange::matches))
     }
 
     async fn set_excluded(

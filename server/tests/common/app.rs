@@ -143,6 +143,7 @@ pub async fn serve(db: TestDb, setup: Setup) -> TestApp {
                 clock: setup.clock.clone(),
                 check_every: None,
             },
+            sharing: Default::default(),
         },
     )
     .await
@@ -191,6 +192,11 @@ impl TestApp {
             request = request.header(*name, *value);
         }
         request.send().await.unwrap()
+    }
+
+    /// The progress stream the Import page follows.
+    pub async fn events(&self, cookie: &str) -> super::events::EventStream {
+        super::events::EventStream::open(&self.http, &self.base, cookie).await
     }
 
     /// Signs in and returns the `Cookie` header value for the session.

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod dump;
 pub mod emulator;
+pub mod events;
 pub mod fake_store;
 pub mod full_read;
 pub mod graph_sim_process;

@@ -3,6 +3,7 @@
 //! it. Dropping one kills it (SIGKILL), so none outlives its test.
 
 use super::app::{ADMIN_EMAIL, ADMIN_PASSWORD, encode};
+use super::events::EventStream;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::{Value, json};
@@ -189,6 +190,11 @@ impl Server {
             json!({"run_id": run_id, "override_threshold": true}),
         )
         .await
+    }
+
+    /// The progress stream a page of this process follows.
+    pub async fn progress_stream(&self, cookie: &str) -> EventStream {
+        EventStream::open(&self.http, &self.base, cookie).await
     }
 
     pub async fn wait_applied(&self, cookie: &str, run_id: i64) {

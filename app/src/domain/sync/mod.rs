@@ -16,6 +16,7 @@ pub mod progress;
 pub mod run;
 pub mod safety;
 pub mod schedule;
+pub mod shared_progress;
 pub mod undo;
 pub mod view;
 

@@ -26,6 +26,11 @@ impl RunState {
     pub fn is_open(self) -> bool {
         matches!(self, Self::Previewed | Self::Interrupted)
     }
+
+    /// A process is reading the directory for it, or applying it.
+    pub fn is_running(self) -> bool {
+        matches!(self, Self::Fetching | Self::Applying)
+    }
 }
 
 /// A preview may be applied for this long after it was made.

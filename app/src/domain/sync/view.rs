@@ -244,6 +244,18 @@ impl GroupChange {
         lines.sort_by_cached_key(|line| line.name.to_lowercase());
         lines
     }
+
+    /// Whether the Groups tab's search (lowercased) finds this line: by the
+    /// group's name, or the name it had before a rename.
+    pub fn matches(&self, search: &str) -> bool {
+        let old_name = match &self.kind {
+            GroupChangeKind::Renamed { old_name } => Some(old_name),
+            _ => None,
+        };
+        std::iter::once(&self.name)
+            .chain(old_name)
+            .any(|name| name.to_lowercase().contains(search))
+    }
 }
 
 /// A run's life, as the history shows it.
@@ -561,6 +573,18 @@ mod tests {
             }
         );
         assert_eq!(lines[4].kind, GroupChangeKind::Members);
+        // The Groups tab's search: by name, or by the name before a rename.
+        let found = |search: &str| -> Vec<&str> {
+            let search = search.to_lowercase();
+            lines
+                .iter()
+                .filter(|l| l.matches(&search))
+                .map(|l| l.name.as_str())
+                .collect()
+        };
+        assert_eq!(found("ENG"), ["Engineering"]);
+        assert_eq!(found("sup"), ["Support"]);
+        assert!(found("nobody").is_empty());
     }
 
     #[test]
