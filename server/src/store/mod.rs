@@ -19,6 +19,7 @@ mod sync_progress;
 mod sync_runs;
 mod sync_views;
 mod users;
+mod users_in_apply;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
