@@ -47,6 +47,21 @@ async fn smoke(engine: Engine) {
         let f = figure(name);
         assert!(f.value.is_finite() && f.value > 0.0, "{f:?}");
     }
+    // Measured when the release site is built (`make test` builds it only
+    // for the browser suite, after this); otherwise the report says why.
+    if scale::browser::site_root().join("pkg/dirsync.wasm").exists() {
+        let f = figure("Import page, time to interactive");
+        assert!(f.value > 0.0, "{f:?}");
+    } else {
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.contains("time to interactive is not measured")),
+            "{}",
+            report.markdown()
+        );
+    }
     assert!(report.figures.iter().all(|f| f.met.is_none()));
     let written = std::fs::read_to_string(config.report_dir.join("report.md")).unwrap();
     assert!(written.contains("| first apply | "), "{written}");

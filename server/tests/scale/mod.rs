@@ -12,6 +12,7 @@
 //! apply against the bulk floor of the rows that one wrote. Once: the plan
 //! alone, in process; a full preview with added Graph latency; the wasm.
 
+pub mod browser;
 pub mod floors;
 pub mod memory;
 pub mod report;
@@ -82,7 +83,6 @@ pub async fn run(config: &Config) -> Report {
     let _ = std::fs::remove_file(&tenant_file);
     let search = search_term(&tenant);
     let mut samples = Samples::default();
-    let mut notes = Vec::new();
     let memory_target = if config.users > 150_000 { 500.0 } else { 250.0 };
     for &engine in &config.engines {
         for run in 0..config.runs {
@@ -123,12 +123,12 @@ pub async fn run(config: &Config) -> Report {
                 None,
                 Target::AtMost(400.0),
             );
-            notes.push(format!(
+            samples.note(format!(
                 "What takes the wasm's space (`twiggy top`):\n\n```\n{}```",
                 size.top
             ));
         }
-        None => notes.push(
+        None => samples.note(
             "The release wasm is not built (`make build`): its size is not measured.".to_owned(),
         ),
     }
@@ -139,7 +139,7 @@ pub async fn run(config: &Config) -> Report {
         runs: config.runs,
         machine: machine(),
         figures: samples.figures(config.judge),
-        notes,
+        notes: samples.notes(),
     }
 }
 
@@ -179,7 +179,7 @@ async fn one_run(
     search: &str,
     memory_target: f64,
     samples: &mut Samples,
-    plan_alone: bool,
+    once: bool,
 ) {
     let db = engine.database().await;
     let app = Bench::start(&db, sim).await;
@@ -224,6 +224,27 @@ async fn one_run(
         None,
         Target::AtMost(50.0),
     );
+    if once {
+        // With this preview open on the page, as an admin finds it.
+        let cookie = &app.cookie;
+        match browser::time_to_interactive(&app.server.base, cookie, config.runs.max(3)) {
+            Ok(ms) => {
+                for ms in ms {
+                    samples.add(
+                        "Import page, time to interactive",
+                        "",
+                        "ms",
+                        ms,
+                        None,
+                        Target::None,
+                    );
+                }
+            }
+            Err(why) => samples.note(format!(
+                "The Import page's time to interactive is not measured: {why}."
+            )),
+        }
+    }
 
     let memory = PeakMemory::watch(app.server.pid());
     let apply = app.timed_apply(run).await;
@@ -259,7 +280,7 @@ async fn one_run(
         None,
         Target::None,
     );
-    if plan_alone {
+    if once {
         time_plan_alone(config, &db, samples).await;
     }
     let since = server::store::now_millis();
@@ -355,7 +376,9 @@ struct Bench {
 impl Bench {
     async fn start(db: &TestDb, sim: &GraphSimProcess) -> Self {
         let env = sim.server_env();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let site = browser::site_root();
+        let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        env.push(("LEPTOS_SITE_ROOT", site.to_str().expect("a UTF-8 path")));
         let mut server = Server::start_with(&db.url, &env);
         server.patience = Duration::from_secs(3600);
         let cookie = server.sign_in().await;

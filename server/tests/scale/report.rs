@@ -45,9 +45,20 @@ struct Series {
 pub struct Samples {
     order: Vec<(String, String)>,
     series: BTreeMap<(String, String), Series>,
+    /// What the report says besides the figures (what was not measured, and
+    /// why; what takes the wasm's space).
+    notes: Vec<String>,
 }
 
 impl Samples {
+    pub fn note(&mut self, text: String) {
+        self.notes.push(text);
+    }
+
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.clone()
+    }
+
     /// One sample of `name` on `engine`, with its floor measured in the
     /// same run, if it has one.
     pub fn add(
