@@ -49,7 +49,10 @@ async fn smoke(engine: Engine) {
     }
     // Measured when the release site is built (`make test` builds it only
     // for the browser suite, after this); otherwise the report says why.
-    if scale::browser::site_root().join("pkg/dirsync.wasm").exists() {
+    if scale::browser::site_root()
+        .join("pkg/dirsync.wasm")
+        .exists()
+    {
         let f = figure("Import page, time to interactive");
         assert!(f.value > 0.0, "{f:?}");
     } else {

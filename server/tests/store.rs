@@ -36,7 +36,117 @@ on_both_engines!(
     sync_options_are_saved_with_a_record_of_each_change,
     a_connection_is_saved_replaced_and_removed_with_its_record,
     emails_folded_by_an_older_rule_are_refolded_once,
+    shared_progress_keeps_the_newest_sync_and_carries_a_cancel,
 );
+
+/// The row the server processes share: how a sync ended, written late,
+/// never covers the progress of a sync that started since; a Cancel is
+/// recorded only for a run being read, and forgotten once carried out.
+async fn shared_progress_keeps_the_newest_sync_and_carries_a_cancel(db: &TestDb) {
+    use app::domain::sync::SyncOptions;
+    use app::domain::sync::progress::{BucketCounts, ProgressEvent};
+    use server::store::HolderLiveness;
+
+    let store = &db.store;
+    let now = server::store::now_millis();
+    let fetching = |run_id| ProgressEvent::Fetching {
+        run_id,
+        started_by: "admin@example.com".into(),
+        pages: 1,
+        users_so_far: 999,
+        total: None,
+        groups_so_far: 0,
+        changes_only: false,
+    };
+    let previewed = |run_id| ProgressEvent::Previewed {
+        run_id,
+        counts: BucketCounts::default(),
+        unchanged: 0,
+    };
+    let first = store
+        .create_run("admin@example.com", &SyncOptions::default(), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.request_cancel("admin@example.com").await.unwrap(),
+        None,
+        "nothing is read"
+    );
+
+    // A second run takes the lock (as a preview does: the lock, then its
+    // run): the first one's end comes too late.
+    store
+        .take_sync_lock("token-2", "B", None, now, 0, HolderLiveness::Unproven)
+        .await
+        .unwrap()
+        .unwrap();
+    let second = store
+        .create_run("admin@example.com", &SyncOptions::default(), now)
+        .await
+        .unwrap();
+    assert!(store.attach_sync_lock("token-2", second).await.unwrap());
+    assert!(
+        store
+            .publish_progress("B", &fetching(second), now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .publish_progress("A", &previewed(first), now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .publish_progress("A", &ProgressEvent::Idle, now)
+            .await
+            .unwrap()
+    );
+    let shared = store.shared_progress().await.unwrap();
+    assert_eq!(shared.event, Some(fetching(second)));
+    assert_eq!(shared.publisher.as_deref(), Some("B"));
+    assert_eq!(
+        shared.run_state,
+        Some(app::domain::sync::view::RunState::Fetching)
+    );
+    // Its own end is written while it still holds the lock, and after.
+    assert!(
+        store
+            .publish_progress("B", &previewed(second), now)
+            .await
+            .unwrap()
+    );
+    let version = store.shared_progress().await.unwrap().version;
+
+    // A Cancel names the run being read, and is cleared for that run only.
+    assert_eq!(
+        store.request_cancel("other@example.com").await.unwrap(),
+        Some(second)
+    );
+    let shared = store.shared_progress().await.unwrap();
+    assert_eq!(
+        shared.cancel,
+        Some((second, "other@example.com".to_owned()))
+    );
+    assert_eq!(shared.version, version, "a Cancel is not progress");
+    store.clear_cancel(first).await.unwrap();
+    assert!(store.shared_progress().await.unwrap().cancel.is_some());
+    store.clear_cancel(second).await.unwrap();
+    assert_eq!(store.shared_progress().await.unwrap().cancel, None);
+
+    store.release_sync_lock("token-2").await.unwrap();
+    assert!(
+        store
+            .publish_progress("A", &ProgressEvent::Idle, now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.shared_progress().await.unwrap().event,
+        Some(ProgressEvent::Idle)
+    );
+}
 
 /// An address stored before emails were compared in Unicode NFC (decomposed
 /// `ë`, folded by lower-casing only) is found by the new rule after a

@@ -51,8 +51,10 @@ async fn two_processes_behave_as_one(url: &str) {
     let mut on_b = b.progress_stream(&cookie).await;
     on_b.patience = PATIENCE;
 
-    // A reads slowly; a page of B shows the read, and B's Cancel stops it.
-    sim.set_latency(300).await;
+    // A reads slowly (3,000 users at 500 ms a request: several seconds, far
+    // longer than a look and a Cancel take); a page of B shows the read, and
+    // B's Cancel stops it.
+    sim.set_latency(500).await;
     let run = start_preview(&a, &cookie).await;
     on_b.until_run("fetching", run).await;
     assert_eq!(
@@ -85,7 +87,7 @@ async fn two_processes_behave_as_one(url: &str) {
 
     // A dies reading: B's reaper ends the run, and B's pages stop showing
     // it running.
-    sim.set_latency(300).await;
+    sim.set_latency(500).await;
     let run = start_preview(&a, &cookie).await;
     on_b.until_run("fetching", run).await;
     a.kill();

@@ -38,16 +38,20 @@ type Running = (i64, Arc<CancelRequest>);
 pub struct RunningFetch(Arc<Mutex<Option<Running>>>);
 
 impl RunningFetch {
-    /// Records that this process reads the directory for `run_id`; the
-    /// returned request completes when someone cancels it.
-    pub fn start(&self, run_id: i64) -> Arc<CancelRequest> {
+    /// Records that this process reads the directory for `run_id`, until
+    /// the returned fetch is dropped (however the read ends: a panic too,
+    /// or a Cancel would stay taken by a fetch long gone).
+    pub fn start(&self, run_id: i64) -> StartedFetch {
         let cancel = Arc::new(CancelRequest::default());
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((run_id, cancel.clone()));
-        cancel
+        StartedFetch {
+            running: self.clone(),
+            run_id,
+            cancel,
+        }
     }
 
-    /// The fetch of `run_id` ended.
-    pub fn finish(&self, run_id: i64) {
+    fn finish(&self, run_id: i64) {
         let mut running = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if running.as_ref().is_some_and(|(id, _)| *id == run_id) {
             *running = None;
@@ -69,6 +73,20 @@ impl RunningFetch {
     }
 }
 
+/// A fetch running in this process; dropping it records that it ended.
+pub struct StartedFetch {
+    running: RunningFetch,
+    run_id: i64,
+    /// Completes when someone cancels it.
+    pub cancel: Arc<CancelRequest>,
+}
+
+impl Drop for StartedFetch {
+    fn drop(&mut self) {
+        self.running.finish(self.run_id);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,11 +95,11 @@ mod tests {
     async fn a_cancel_reaches_only_the_fetch_it_names() {
         let running = RunningFetch::default();
         assert!(!running.cancel(None, "a@example.com"), "nothing runs");
-        let request = running.start(4);
+        let started = running.start(4);
         assert!(!running.cancel(Some(3), "a@example.com"), "another run");
         assert!(running.cancel(Some(4), "b@example.com"));
-        assert_eq!(request.clicked().await, "b@example.com");
-        running.finish(4);
+        assert_eq!(started.cancel.clicked().await, "b@example.com");
+        drop(started);
         assert!(!running.cancel(None, "a@example.com"), "it ended");
     }
 }

@@ -46,9 +46,18 @@ impl ProgressHub {
         self.published_here.send_replace(event);
     }
 
-    /// An event of a sync another server process runs.
-    pub fn show_from_elsewhere(&self, event: ProgressEvent) {
-        self.show(event, false);
+    /// An event of a sync another server process runs, unless a sync of
+    /// this process is running (its own progress is the truth here), or it
+    /// is what is shown already. Returns whether it is shown.
+    pub fn show_from_elsewhere(&self, event: ProgressEvent) -> bool {
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        let (shown, here) = &*current;
+        if (*here && shown.is_running()) || *shown == event {
+            return false;
+        }
+        *current = (event.clone(), false);
+        let _ = self.sender.send(event);
+        true
     }
 
     fn show(&self, event: ProgressEvent, here: bool) {
@@ -117,13 +126,19 @@ mod tests {
     async fn only_this_process_s_own_events_are_handed_on() {
         let hub = ProgressHub::new();
         let mut here = hub.published_here();
-        hub.show_from_elsewhere(fetching(5));
+        assert!(hub.show_from_elsewhere(fetching(5)));
         assert_eq!(hub.current(), fetching(5));
         assert!(!hub.running_here());
         assert!(!here.has_changed().unwrap(), "not written back");
+        assert!(!hub.show_from_elsewhere(fetching(5)), "shown already");
         hub.publish(fetching(6));
         assert!(hub.running_here());
         assert_eq!(*here.borrow_and_update(), fetching(6));
+        assert!(
+            !hub.show_from_elsewhere(fetching(5)),
+            "never over this process's own running sync"
+        );
+        assert_eq!(hub.current(), fetching(6));
     }
 
     #[tokio::test]

@@ -125,8 +125,8 @@ impl ImportService {
             groups_so_far: 0,
             changes_only: false,
         });
-        let cancel = self.fetch.start(run_id);
-        let (store, hub, fetch) = (self.store.clone(), self.hub.clone(), self.fetch.clone());
+        let started = self.fetch.start(run_id);
+        let (store, hub) = (self.store.clone(), self.hub.clone());
         let connections = self.connections.clone();
         Ok((
             run_id,
@@ -141,9 +141,8 @@ impl ImportService {
                     }
                     Err(_) => tracing::warn!("reading the client secret's expiry took too long"),
                 }
-                let result = job.run(&store, &hub, &client, cancel.clicked()).await;
-                fetch.finish(run_id);
-                result
+                job.run(&store, &hub, &client, started.cancel.clicked())
+                    .await
             }),
         ))
     }

@@ -16,8 +16,9 @@ use super::cancel::RunningFetch;
 use super::progress::ProgressHub;
 use crate::store::{SharedProgress, Store, now_millis};
 use app::domain::sync::shared_progress::{Published, Shown, shown};
+use app::domain::sync::view::RunState;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How often the processes look at each other.
 #[derive(Debug, Clone, Copy)]
@@ -101,6 +102,8 @@ async fn show_published_elsewhere(
     looks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The version last taken into account; none before the first look.
     let mut seen: Option<i64> = None;
+    // Since when a version has said running while its run had ended.
+    let mut ended_since: Option<(i64, Instant)> = None;
     loop {
         looks.tick().await;
         let Some(hub) = hub.upgrade() else { return };
@@ -127,23 +130,38 @@ async fn show_published_elsewhere(
             seen = Some(shared.version);
             continue;
         };
+        let run_ended = event.is_running() && !shared.run_state.is_some_and(RunState::is_running);
+        let ended_for = match ended_since {
+            _ if !run_ended => Duration::ZERO,
+            Some((version, since)) if version == shared.version => since.elapsed(),
+            _ => {
+                ended_since = Some((shared.version, Instant::now()));
+                Duration::ZERO
+            }
+        };
         let published = Published {
             event: event.clone(),
             run_state: shared.run_state,
-            age_ms: now_millis() - shared.published_at,
+            ended_for_ms: millis(ended_for),
         };
-        let grace = i64::try_from(policy.grace.as_millis()).unwrap_or(i64::MAX);
-        match shown(&published, first_look, hub.running_here(), grace) {
+        match shown(
+            &published,
+            first_look,
+            hub.running_here(),
+            millis(policy.grace),
+        ) {
             Shown::Event(event) => {
-                if hub.current() != event {
-                    hub.show_from_elsewhere(event);
-                }
+                hub.show_from_elsewhere(event);
                 seen = Some(shared.version);
             }
             Shown::NotNews => seen = Some(shared.version),
             Shown::LookAgain => {}
         }
     }
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// A Cancel clicked in another process, for the directory read running

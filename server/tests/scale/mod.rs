@@ -124,8 +124,8 @@ pub async fn run(config: &Config) -> Report {
                 Target::AtMost(400.0),
             );
             samples.note(format!(
-                "What takes the wasm's space (`twiggy top`):\n\n```\n{}```",
-                size.top
+                "What takes the wasm's space (`twiggy top`):\n\n```\n{}\n```",
+                size.top.trim_end()
             ));
         }
         None => samples.note(

@@ -13,8 +13,10 @@ pub struct Published {
     /// The state of the event's run in the database now (`None`: no run, or
     /// no such run any more).
     pub run_state: Option<RunState>,
-    /// How long ago it was written.
-    pub age_ms: i64,
+    /// How long this process has seen the event say running while its run
+    /// had ended (0 while the run runs). Timed by the reader: the writer's
+    /// clock may be another machine's.
+    pub ended_for_ms: i64,
 }
 
 /// What this process's pages show after reading another's progress.
@@ -56,7 +58,7 @@ pub fn shown(published: &Published, first_look: bool, running_here: bool, grace_
     }
     if published.run_state.is_some_and(RunState::is_running) {
         Shown::Event(event.clone())
-    } else if published.age_ms > grace_ms {
+    } else if published.ended_for_ms > grace_ms {
         Shown::Event(ProgressEvent::Idle)
     } else {
         Shown::LookAgain
@@ -90,17 +92,21 @@ mod tests {
         }
     }
 
-    fn published(event: ProgressEvent, run_state: Option<RunState>, age_ms: i64) -> Published {
+    fn published(
+        event: ProgressEvent,
+        run_state: Option<RunState>,
+        ended_for_ms: i64,
+    ) -> Published {
         Published {
             event,
             run_state,
-            age_ms,
+            ended_for_ms,
         }
     }
 
     #[test]
     fn a_sync_running_in_another_process_is_shown() {
-        let p = published(fetching(7), Some(RunState::Fetching), 100);
+        let p = published(fetching(7), Some(RunState::Fetching), 0);
         assert_eq!(shown(&p, false, false, GRACE), Shown::Event(fetching(7)));
         // Also to a process that has just started.
         assert_eq!(shown(&p, true, false, GRACE), Shown::Event(fetching(7)));
@@ -108,14 +114,14 @@ mod tests {
 
     #[test]
     fn how_a_sync_ended_is_shown_but_not_to_a_process_started_after() {
-        let p = published(previewed(7), Some(RunState::Previewed), 100);
+        let p = published(previewed(7), Some(RunState::Previewed), 0);
         assert_eq!(shown(&p, false, false, GRACE), Shown::Event(previewed(7)));
         assert_eq!(shown(&p, true, false, GRACE), Shown::NotNews);
     }
 
     #[test]
     fn a_process_running_a_sync_shows_its_own_progress() {
-        let p = published(previewed(6), Some(RunState::Previewed), 100);
+        let p = published(previewed(6), Some(RunState::Previewed), 0);
         assert_eq!(shown(&p, false, true, GRACE), Shown::NotNews);
     }
 
