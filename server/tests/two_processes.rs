@@ -8,7 +8,6 @@
 
 mod common;
 
-use common::app::ADMIN_EMAIL;
 use common::graph_sim_process::GraphSimProcess;
 use common::server_process::Server;
 use reqwest::StatusCode;
@@ -24,6 +23,16 @@ fn start_servers(url: &str, sim: &GraphSimProcess) -> (Server, Server) {
     let env = sim.server_env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     (Server::start_with(url, &env), Server::start_with(url, &env))
+}
+
+const OTHER_ADMIN: &str = "second.admin@example.com";
+const OTHER_PASSWORD: &str = "another-long-password";
+
+async fn add_admin(url: &str, email: &str, password: &str) {
+    let store = server::store::Store::open(url).await.unwrap();
+    let hash = server::auth::hash_password(password).unwrap();
+    store.create_admin(email, &hash).await.unwrap();
+    store.close().await;
 }
 
 async fn overview(server: &Server, cookie: &str) -> Value {
@@ -48,6 +57,7 @@ async fn two_processes_behave_as_one(url: &str) {
     let (a, b) = start_servers(url, &sim);
     // One session for both: sessions live in the database.
     let cookie = a.sign_in().await;
+    add_admin(url, OTHER_ADMIN, OTHER_PASSWORD).await;
     let mut on_b = b.progress_stream(&cookie).await;
     on_b.patience = PATIENCE;
 
@@ -62,10 +72,13 @@ async fn two_processes_behave_as_one(url: &str) {
         "fetching",
         "B's Import page, loaded now, shows A's read"
     );
-    let (status, body) = b.call_form(&cookie, "cancel_fetch", "").await;
+    // Another admin cancels, so the record can only name them if their
+    // click crossed to A.
+    let other = b.sign_in_as(OTHER_ADMIN, OTHER_PASSWORD).await;
+    let (status, body) = b.call_form(&other, "cancel_fetch", "").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let cancelled = on_b.until_run("cancelled", run).await;
-    assert_eq!(cancelled["by"], ADMIN_EMAIL);
+    assert_eq!(cancelled["by"], OTHER_ADMIN);
     assert_eq!(a.run_state(&cookie, run).await, "Cancelled");
 
     // B previews; A applies; both pages follow the apply to its end.

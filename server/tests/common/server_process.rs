@@ -80,14 +80,19 @@ impl Server {
     }
 
     pub async fn sign_in(&self) -> String {
+        self.sign_in_as(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Signs in as another admin; returns the session's cookie.
+    pub async fn sign_in_as(&self, email: &str, password: &str) -> String {
         let response = self
             .http
             .post(format!("{}/api/sign_in", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!(
                 "email={}&password={}",
-                encode(ADMIN_EMAIL),
-                encode(ADMIN_PASSWORD)
+                encode(email),
+                encode(password)
             ))
             .send()
             .await
