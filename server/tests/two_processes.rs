@@ -96,7 +96,17 @@ async fn two_processes_behave_as_one(url: &str) {
     a.wait_applied(&cookie, run).await;
     let finished = on_b.until_run("finished", run).await;
     assert_eq!(finished["counts"]["added"], previewed["counts"]["added"]);
-    on_a.until_run("finished", run).await;
+    // A's own apply, from B's preview on: nothing from another run, and
+    // nothing from B's read shown late over it.
+    let seen = on_a.until("finished").await;
+    for event in &seen {
+        let value = serde_json::to_value(event).unwrap();
+        assert_eq!(event.run_id(), Some(run), "{value}");
+        assert!(
+            ["previewed", "applying", "finished"].contains(&value["phase"].as_str().unwrap()),
+            "{seen:?}"
+        );
+    }
 
     // A dies reading: B's reaper ends the run, and B's pages stop showing
     // it running.
