@@ -4,6 +4,7 @@
 
 mod common;
 
+use app::domain::sync::completeness::DirectoryRead;
 use app::domain::sync::directory_read::{FullReadReason, ReadKind};
 use app::domain::sync::progress::ProgressEvent;
 use app::domain::sync::{SyncOptions, plan_import};
@@ -11,7 +12,7 @@ use server::graph::RetryPolicy;
 use server::graph_sim::GraphSim;
 use server::graph_sim::generate::generate;
 use server::sync::ProgressHub;
-use server::sync::fetch::read_directory;
+use server::sync::fetch::{DirectoryReadOutcome, read_directory};
 
 #[tokio::test]
 async fn the_directory_arrives_whole_with_progress_along_the_way() {
@@ -40,7 +41,7 @@ async fn the_directory_arrives_whole_with_progress_along_the_way() {
     .await
     .unwrap();
     assert_eq!(first.kind, ReadKind::Full(FullReadReason::FirstRead));
-    let read = first.read;
+    let read = copy_of(&first);
     assert_eq!(
         (read.users_reported, read.groups_reported),
         (Some(2100), Some(12)),
@@ -141,15 +142,14 @@ async fn the_next_read_takes_only_the_changes_and_says_so() {
     .await
     .unwrap();
     assert_eq!(second.kind, ReadKind::Changes);
-    let renamed = second
-        .read
-        .snapshot
+    let second_snapshot = copy_of(&second).snapshot;
+    let renamed = second_snapshot
         .users
         .iter()
         .find(|u| u.id == renamed)
         .unwrap();
     assert_eq!(renamed.display_name.as_deref(), Some("Renamed Once"));
-    assert_eq!(second.read.snapshot.users.len(), 1500);
+    assert_eq!(second.directory.mirror.users.len(), 1500);
     let mut last = None;
     while let Ok(event) = updates.try_recv() {
         last = Some(event);
@@ -178,5 +178,17 @@ async fn the_next_read_takes_only_the_changes_and_says_so() {
     .await
     .unwrap();
     assert_eq!(third.kind, ReadKind::Full(FullReadReason::AdminAsked));
-    assert_eq!(third.read.snapshot, second.read.snapshot);
+    assert_eq!(third.into_read().snapshot, second_snapshot);
+}
+
+/// What the planner would get of `outcome`, leaving the outcome whole.
+fn copy_of(outcome: &DirectoryReadOutcome) -> DirectoryRead {
+    DirectoryRead {
+        snapshot: outcome
+            .directory
+            .mirror
+            .snapshot(outcome.directory.tenant_id.clone()),
+        users_reported: outcome.users_reported,
+        groups_reported: outcome.groups_reported,
+    }
 }

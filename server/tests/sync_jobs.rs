@@ -4,6 +4,7 @@
 mod common;
 
 use app::domain::directory::{DirectoryUser, DirectoryUserType};
+use app::domain::sync::plan::StoredPlan;
 use app::domain::sync::view::RunState;
 use app::domain::sync::{DirectorySnapshot, SyncOptions, plan_import};
 use common::fake_store::FakeSyncStore;
@@ -52,7 +53,7 @@ async fn previewed(store: &FakeSyncStore, n: usize) -> i64 {
         .await
         .unwrap();
     store
-        .save_preview(run, lock.token(), &plan, now_millis())
+        .save_preview(run, lock.token(), StoredPlan::from(plan), now_millis())
         .await
         .unwrap()
         .unwrap();

@@ -2,9 +2,10 @@
 
 mod common;
 
+use app::domain::sync::plan::StoredPlan;
 use app::domain::sync::progress::ProgressEvent;
 use app::domain::sync::view::RunState;
-use app::domain::sync::{OverwriteBehavior, SyncOptions, plan_import};
+use app::domain::sync::{ImportPlan, OverwriteBehavior, SyncOptions, plan_import};
 use common::TestDb;
 use common::full_read::fetch_directory;
 use server::graph::{GraphClient, GraphError, RetryPolicy, SignInFailure};
@@ -311,7 +312,7 @@ async fn a_finished_job_cannot_release_a_newer_jobs_lock(db: &TestDb) {
     );
     assert_eq!(
         db.store
-            .save_preview(1, &old_token, &Default::default(), now)
+            .save_preview(1, &old_token, StoredPlan::from(ImportPlan::default()), now)
             .await
             .unwrap(),
         Err(server::store::LockLost)

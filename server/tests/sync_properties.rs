@@ -10,6 +10,7 @@ mod common;
 use app::domain::directory::{DirectoryGroup, DirectoryUser, DirectoryUserType};
 use app::domain::profile::{Profile, ProfileField};
 use app::domain::sync::apply::apply_plan;
+use app::domain::sync::plan::StoredPlan;
 use app::domain::sync::{
     DeactivationThreshold, DirectorySnapshot, ImportPlan, LocalState, OverwriteBehavior,
     SyncOptions, SyncedFields, plan_import,
@@ -189,7 +190,12 @@ async fn store_plan(store: &Store, plan: &ImportPlan, options: &SyncOptions) -> 
         .unwrap();
     lock.attach(run).await.unwrap();
     store
-        .save_preview(run, lock.token(), plan, now_millis())
+        .save_preview(
+            run,
+            lock.token(),
+            StoredPlan::from(plan.clone()),
+            now_millis(),
+        )
         .await
         .unwrap()
         .unwrap();

@@ -119,14 +119,22 @@ impl DirectoryMirror {
     /// What the planner gets: users and groups in id order, each group's
     /// user members flattened and in id order.
     pub fn snapshot(&self, tenant_id: Option<String>) -> DirectorySnapshot {
+        self.clone().into_snapshot(tenant_id)
+    }
+
+    /// [`Self::snapshot`], moving the users and groups instead of copying
+    /// them: a large directory is then held once, not twice, while it is
+    /// planned.
+    pub fn into_snapshot(self, tenant_id: Option<String>) -> DirectorySnapshot {
+        let group_user_ids = self
+            .groups
+            .keys()
+            .map(|g| (g.clone(), self.transitive_users(g)))
+            .collect();
         DirectorySnapshot {
-            users: self.users.values().cloned().collect(),
-            groups: self.groups.values().cloned().collect(),
-            group_user_ids: self
-                .groups
-                .keys()
-                .map(|g| (g.clone(), self.transitive_users(g)))
-                .collect(),
+            users: self.users.into_values().collect(),
+            groups: self.groups.into_values().collect(),
+            group_user_ids,
             tenant_id,
         }
     }

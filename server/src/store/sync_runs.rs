@@ -4,9 +4,10 @@
 use super::sync_lock::LockLost;
 use super::{Store, db_error};
 use app::domain::sync::directory_read::ReadKind;
+use app::domain::sync::plan::StoredPlan;
 use app::domain::sync::run::RunTotals;
 use app::domain::sync::view::{PlanBucket, RunState};
-use app::domain::sync::{ImportPlan, LocalGroup, LocalState, PlanEntry, SyncOptions};
+use app::domain::sync::{LocalGroup, LocalState, PlanEntry, SyncOptions};
 use app::domain::user::LocalUser;
 use app::services::StoreError;
 use std::collections::{BTreeSet, HashMap};
@@ -229,16 +230,25 @@ impl Store {
         &self,
         run_id: i64,
         token: &str,
-        plan: &ImportPlan,
+        plan: StoredPlan,
         now: i64,
     ) -> Result<Result<(), LockLost>, StoreError> {
-        let rows = PlanEntry::all_of(plan);
+        let StoredPlan {
+            totals,
+            directory_users,
+            tenant_id,
+            rows,
+        } = plan;
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         if let Err(lost) = Self::fence(&mut tx, token, now).await? {
             tx.rollback().await.map_err(db_error)?;
             return Ok(Err(lost));
         }
-        for (chunk_index, chunk) in rows.chunks(ROWS_PER_INSERT).enumerate() {
+        // Each chunk's rows are let go once bound, so the plan shrinks as
+        // it is written.
+        let mut rows = rows.into_iter().enumerate().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_INSERT).collect();
             let mut sql = String::from(
                 "INSERT INTO sync_plan_rows (run_id, seq, bucket, search_text, payload) VALUES ",
             );
@@ -256,13 +266,12 @@ impl Store {
                 ));
             }
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id);
-            for (i, entry) in chunk.iter().enumerate() {
-                let seq = (chunk_index * ROWS_PER_INSERT + i) as i64;
+            for (seq, entry) in chunk {
                 query = query
-                    .bind(seq)
+                    .bind(seq as i64)
                     .bind(bucket_key(entry.bucket()))
                     .bind(entry.search_text())
-                    .bind(json(entry));
+                    .bind(json(&entry));
             }
             query.execute(&mut *tx).await.map_err(db_error)?;
         }
@@ -272,9 +281,9 @@ impl Store {
         )
         .bind(run_id)
         .bind(now)
-        .bind(json(&RunTotals::of_plan(plan)))
-        .bind(plan.directory_users as i64)
-        .bind(&plan.tenant_id)
+        .bind(json(&totals))
+        .bind(directory_users as i64)
+        .bind(&tenant_id)
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;

@@ -16,18 +16,45 @@ use super::progress::ProgressHub;
 use crate::graph::{DeltaError, GraphClient, GraphError, delta_selection};
 use app::domain::directory_mirror::DirectoryMirror;
 use app::domain::sync::SyncOptions;
-use app::domain::sync::completeness::{DirectoryRead, check_counts, tolerated_shortfall};
+use app::domain::sync::completeness::{DirectoryRead, ReadCounts, check_counts, check_no_surplus};
 use app::domain::sync::directory_read::{
     DeltaLinks, FullReadReason, ReadKind, ReadShape, ReadStart, StoredDirectory, choose_read,
 };
 use app::domain::sync::progress::ProgressEvent;
 
-/// A finished read: what the planner gets, what is stored for the next
-/// read, and which kind of read it was.
+/// A finished read: the directory, stored for the next read and then
+/// turned into what the planner gets; what Azure AD reported it holds; and
+/// which kind of read it was.
 pub struct DirectoryReadOutcome {
-    pub read: DirectoryRead,
     pub directory: StoredDirectory,
+    pub users_reported: Option<u64>,
+    pub groups_reported: Option<u64>,
     pub kind: ReadKind,
+}
+
+impl DirectoryReadOutcome {
+    /// What the completeness checks look at.
+    pub fn counts(&self) -> ReadCounts {
+        ReadCounts {
+            users: self.directory.mirror.users.len(),
+            groups: self.directory.mirror.groups.len(),
+            users_reported: self.users_reported,
+            groups_reported: self.groups_reported,
+        }
+    }
+
+    /// What the planner gets, made from the read without copying it (the
+    /// kept directory must have been stored first).
+    pub fn into_read(self) -> DirectoryRead {
+        DirectoryRead {
+            snapshot: self
+                .directory
+                .mirror
+                .into_snapshot(self.directory.tenant_id),
+            users_reported: self.users_reported,
+            groups_reported: self.groups_reported,
+        }
+    }
 }
 
 /// Publishes the read's progress for run `run_id`.
@@ -86,7 +113,8 @@ pub async fn read_directory(
         (ReadStart::FromLinks, Some(stored)) => {
             match read_changes(client, &progress, stored, now).await {
                 Ok(outcome) => {
-                    match check_counts(&outcome.read).and_then(|()| no_surplus(&outcome.read)) {
+                    let counts = outcome.counts();
+                    match check_counts(&counts).and_then(|()| check_no_surplus(&counts)) {
                         Ok(()) => return Ok(outcome),
                         Err(why) => {
                             tracing::warn!(run_id, %why, "the changes did not add up: reading everything");
@@ -107,9 +135,10 @@ pub async fn read_directory(
         progress.changes_only = false;
         progress.report(0, 0, None, 0);
     }
-    let (read, links, mirror) = read_everything(client, &progress, tenant_id.clone(), now).await?;
+    let (reported, links, mirror) = read_everything(client, &progress, now).await?;
     Ok(DirectoryReadOutcome {
-        read,
+        users_reported: reported.users,
+        groups_reported: reported.groups,
         directory: StoredDirectory {
             connection,
             shape,
@@ -122,26 +151,17 @@ pub async fn read_directory(
     })
 }
 
-/// After changes, the kept directory must not hold more users or groups
-/// than Azure AD counts either (a deletion never reported), beyond the
-/// same tolerance as a shortfall.
-fn no_surplus(read: &DirectoryRead) -> Result<(), String> {
-    let over = |reported: Option<u64>, kept: usize, what: &str| match reported {
-        Some(reported) if kept as u64 > reported + tolerated_shortfall(reported) => {
-            Err(format!("{kept} {what} kept, Azure AD counts {reported}"))
-        }
-        _ => Ok(()),
-    };
-    over(read.users_reported, read.snapshot.users.len(), "users")?;
-    over(read.groups_reported, read.snapshot.groups.len(), "groups")
+/// What Graph counted (`@odata.count`) during a full read.
+struct Reported {
+    users: Option<u64>,
+    groups: Option<u64>,
 }
 
 async fn read_everything(
     client: &GraphClient,
     progress: &Progress<'_>,
-    tenant_id: Option<String>,
     now: i64,
-) -> Result<(DirectoryRead, DeltaLinks, DirectoryMirror), GraphError> {
+) -> Result<(Reported, DeltaLinks, DirectoryMirror), GraphError> {
     let users_link = client.users_delta_from_now().await?;
     let mut mirror = DirectoryMirror::default();
     let users = client
@@ -166,17 +186,16 @@ async fn read_everything(
             );
         })
         .await?;
-    let read = DirectoryRead {
-        snapshot: mirror.snapshot(tenant_id),
-        users_reported: users.total,
-        groups_reported,
+    let reported = Reported {
+        users: users.total,
+        groups: groups_reported,
     };
     let links = DeltaLinks {
         users: users_link,
         groups: groups_link,
         received_at: now,
     };
-    Ok((read, links, mirror))
+    Ok((reported, links, mirror))
 }
 
 async fn read_changes(
@@ -219,11 +238,8 @@ async fn read_changes(
         .await?;
     tracing::info!(users_changed, groups_changed, "changes read");
     Ok(DirectoryReadOutcome {
-        read: DirectoryRead {
-            snapshot: mirror.snapshot(tenant_id.clone()),
-            users_reported,
-            groups_reported,
-        },
+        users_reported,
+        groups_reported,
         directory: StoredDirectory {
             connection,
             shape,

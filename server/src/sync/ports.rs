@@ -6,9 +6,10 @@
 use super::lock::{LockPolicy, SyncLock};
 use crate::store::{LockHolder, LockLost, RunRecord, Store, StoredEntry};
 use app::domain::sync::directory_read::{ReadKind, StoredDirectory};
+use app::domain::sync::plan::StoredPlan;
 use app::domain::sync::run::{RowOutcome, RunTotals};
 use app::domain::sync::view::{PlanBucket, RunState};
-use app::domain::sync::{ImportPlan, LocalState, SyncOptions};
+use app::domain::sync::{LocalState, SyncOptions};
 use app::services::StoreError;
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -86,7 +87,7 @@ pub trait PreviewStore: Send + Sync {
         &self,
         run_id: i64,
         token: &str,
-        plan: &ImportPlan,
+        plan: StoredPlan,
         now: i64,
     ) -> Result<Result<(), LockLost>, StoreError>;
 }
@@ -252,7 +253,7 @@ impl PreviewStore for Store {
         &self,
         run_id: i64,
         token: &str,
-        plan: &ImportPlan,
+        plan: StoredPlan,
         now: i64,
     ) -> Result<Result<(), LockLost>, StoreError> {
         Store::save_preview(self, run_id, token, plan, now).await

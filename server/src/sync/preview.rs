@@ -12,9 +12,11 @@ use crate::graph::{GraphClient, GraphError};
 use crate::store::{LockHolder, now_millis};
 use app::domain::format::format_timestamp;
 use app::domain::sync::completeness::{check_counts, check_scope};
-use app::domain::sync::progress::{BucketCounts, ProgressEvent};
+use app::domain::sync::plan::StoredPlan;
+use app::domain::sync::progress::ProgressEvent;
+use app::domain::sync::run::RunTotals;
 use app::domain::sync::schedule::SCHEDULE_ACTOR;
-use app::domain::sync::{ImportPlan, SyncOptions, plan_import};
+use app::domain::sync::{SyncOptions, plan_import};
 use app::services::StoreError;
 use std::fmt;
 
@@ -80,11 +82,6 @@ impl From<StoreError> for SyncError {
     fn from(e: StoreError) -> Self {
         Self::Store(e)
     }
-}
-
-/// The counts a plan shows, per bucket.
-pub fn counts(plan: &ImportPlan) -> BucketCounts {
-    app::domain::sync::run::RunTotals::of_plan(plan).counts
 }
 
 /// Runs a preview for `admin` to the end, reading only the changes when
@@ -183,18 +180,18 @@ impl PreviewJob {
             () = lost => Err(SyncError::LockLost),
         };
         let ended = match &result {
-            Ok(plan) => {
+            Ok(totals) => {
                 tracing::info!(
                     run_id,
-                    added = plan.added.len(),
-                    updated = plan.updated.len(),
-                    deactivated = plan.deactivated.len(),
+                    added = totals.counts.added,
+                    updated = totals.counts.updated,
+                    deactivated = totals.counts.deactivated,
                     "preview stored"
                 );
                 Ok(ProgressEvent::Previewed {
                     run_id,
-                    counts: counts(plan),
-                    unchanged: plan.unchanged,
+                    counts: totals.counts,
+                    unchanged: totals.unchanged,
                 })
             }
             Err(SyncError::Cancelled) => {
@@ -229,6 +226,11 @@ impl PreviewJob {
     }
 }
 
+/// Reads, keeps the read, plans and stores; returns the stored plan's
+/// totals. A large directory is held about once at each step: the read is
+/// stored, then moved (not copied) into what the planner gets; the
+/// directory and the platform's users are let go before the plan is
+/// stored, and the plan's rows are moved into the stored rows.
 #[allow(clippy::too_many_arguments)] // the run, its read and its lock
 async fn plan_and_store(
     store: &dyn SyncStore,
@@ -239,7 +241,7 @@ async fn plan_and_store(
     options: &SyncOptions,
     full_read: bool,
     token: &str,
-) -> Result<ImportPlan, SyncError> {
+) -> Result<RunTotals, SyncError> {
     let stored = store.load_directory().await?;
     let outcome = read_directory(
         client,
@@ -253,7 +255,7 @@ async fn plan_and_store(
     )
     .await
     .map_err(SyncError::Graph)?;
-    check_counts(&outcome.read).map_err(SyncError::Incomplete)?;
+    check_counts(&outcome.counts()).map_err(SyncError::Incomplete)?;
     // A complete read is kept for the next one, whatever the plan becomes.
     store
         .save_read(
@@ -265,7 +267,7 @@ async fn plan_and_store(
         )
         .await?
         .map_err(|_| SyncError::LockLost)?;
-    let read = outcome.read;
+    let read = outcome.into_read();
     check_scope(&read, options, &store.group_names().await?).map_err(SyncError::Incomplete)?;
     hub.publish(ProgressEvent::Planning {
         run_id,
@@ -273,9 +275,12 @@ async fn plan_and_store(
     });
     let local = store.load_local_state().await?;
     let plan = plan_import(&read.snapshot, &local, options);
+    drop((read, local));
+    let plan = StoredPlan::from(plan);
+    let totals = plan.totals.clone();
     store
-        .save_preview(run_id, token, &plan, now_millis())
+        .save_preview(run_id, token, plan, now_millis())
         .await?
         .map_err(|_| SyncError::LockLost)?;
-    Ok(plan)
+    Ok(totals)
 }

@@ -5,9 +5,10 @@
 
 use super::lock::LockPolicy;
 use super::ports::{PreviewStore, SyncLocks};
-use super::preview::{SyncError, counts};
+use super::preview::SyncError;
 use super::progress::ProgressHub;
 use crate::store::{Store, now_millis};
+use app::domain::sync::plan::StoredPlan;
 use app::domain::sync::progress::ProgressEvent;
 use app::domain::sync::undo::plan_reactivation;
 use app::domain::sync::view::RunState;
@@ -62,16 +63,17 @@ pub async fn preview_reactivation(
         lock.attach(run_id).await?;
         store.mark_undo(run_id, of_run).await?;
         let local = store.load_local_state().await?;
-        let plan = plan_reactivation(&deactivated, &local, run_ended);
+        let plan = StoredPlan::from(plan_reactivation(&deactivated, &local, run_ended));
+        let totals = plan.totals.clone();
         store
-            .save_preview(run_id, lock.token(), &plan, now_millis())
+            .save_preview(run_id, lock.token(), plan, now_millis())
             .await?
             .map_err(|_| SyncError::LockLost)?;
-        Ok::<_, SyncError>(plan)
+        Ok::<_, SyncError>(totals)
     }
     .await;
-    let plan = match result {
-        Ok(plan) => plan,
+    let totals = match result {
+        Ok(totals) => totals,
         Err(e) => {
             // The run says why, rather than looking like a read that died.
             let message = e.to_string();
@@ -83,11 +85,11 @@ pub async fn preview_reactivation(
         }
     };
     lock.release().await;
-    tracing::info!(run_id, of_run, %admin, users = plan.updated.len(), "reactivation previewed");
+    tracing::info!(run_id, of_run, %admin, users = totals.counts.updated, "reactivation previewed");
     hub.publish(ProgressEvent::Previewed {
         run_id,
-        counts: counts(&plan),
-        unchanged: plan.unchanged,
+        counts: totals.counts,
+        unchanged: totals.unchanged,
     });
     Ok(run_id)
 }

@@ -7,9 +7,10 @@ use app::domain::sync::apply::{
     RowDecision, RowFacts, UserChange, apply_group_plan, decide, email_holder,
 };
 use app::domain::sync::directory_read::{ReadKind, StoredDirectory};
+use app::domain::sync::plan::StoredPlan;
 use app::domain::sync::run::{RowOutcome, RunTotals};
 use app::domain::sync::view::{PlanBucket, RunState};
-use app::domain::sync::{ImportPlan, LocalState, PlanEntry, SyncOptions};
+use app::domain::sync::{LocalState, PlanEntry, SyncOptions};
 use app::services::StoreError;
 use async_trait::async_trait;
 use server::store::{LockHolder, LockLost, RunRecord, StoredEntry};
@@ -253,14 +254,15 @@ impl PreviewStore for FakeSyncStore {
         &self,
         run_id: i64,
         token: &str,
-        plan: &ImportPlan,
+        plan: StoredPlan,
         now: i64,
     ) -> Result<Result<(), LockLost>, StoreError> {
         let mut s = self.state();
         if !holds(&s, token) {
             return Ok(Err(LockLost));
         }
-        let rows = PlanEntry::all_of(plan)
+        let rows = plan
+            .rows
             .into_iter()
             .enumerate()
             .map(|(seq, entry)| StoredEntry {
@@ -275,9 +277,9 @@ impl PreviewStore for FakeSyncStore {
         let run = run_mut(&mut s, run_id)?;
         run.state = RunState::Previewed;
         run.previewed_at = Some(now);
-        run.totals = RunTotals::of_plan(plan);
+        run.totals = plan.totals;
         run.directory_users = Some(plan.directory_users as i64);
-        run.tenant_id = plan.tenant_id.clone();
+        run.tenant_id = plan.tenant_id;
         s.lock = None;
         Ok(Ok(()))
     }

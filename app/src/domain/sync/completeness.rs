@@ -14,6 +14,28 @@ pub struct DirectoryRead {
     pub groups_reported: Option<u64>,
 }
 
+/// How many users and groups a read holds, beside what Azure AD reported:
+/// all the completeness checks need, so that they run before the read is
+/// turned into the planner's snapshot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadCounts {
+    pub users: usize,
+    pub groups: usize,
+    pub users_reported: Option<u64>,
+    pub groups_reported: Option<u64>,
+}
+
+impl DirectoryRead {
+    pub fn counts(&self) -> ReadCounts {
+        ReadCounts {
+            users: self.snapshot.users.len(),
+            groups: self.snapshot.groups.len(),
+            users_reported: self.users_reported,
+            groups_reported: self.groups_reported,
+        }
+    }
+}
+
 /// How many fewer items than the reported count a read may return: Graph's
 /// count is computed separately and trails deletions a little. 0.5% of the
 /// count, and at least 5.
@@ -24,7 +46,7 @@ pub fn tolerated_shortfall(reported: u64) -> u64 {
 /// Refuses a read that holds fewer users or groups than Azure AD counts,
 /// beyond [`tolerated_shortfall`]. After a read of changes, a refusal
 /// means the stored directory drifted: everything is read again.
-pub fn check_counts(read: &DirectoryRead) -> Result<(), String> {
+pub fn check_counts(read: &ReadCounts) -> Result<(), String> {
     let short = |what: &str, reported: Option<u64>, got: usize| {
         let got = got as u64;
         match reported {
@@ -37,8 +59,23 @@ pub fn check_counts(read: &DirectoryRead) -> Result<(), String> {
             _ => Ok(()),
         }
     };
-    short("users", read.users_reported, read.snapshot.users.len())?;
-    short("groups", read.groups_reported, read.snapshot.groups.len())
+    short("users", read.users_reported, read.users)?;
+    short("groups", read.groups_reported, read.groups)
+}
+
+/// After a read of changes, the kept directory must not hold more users or
+/// groups than Azure AD counts either (a deletion never reported), beyond
+/// the same tolerance as a shortfall. A refusal means everything is read
+/// again; the reason is for the log.
+pub fn check_no_surplus(read: &ReadCounts) -> Result<(), String> {
+    let over = |reported: Option<u64>, kept: usize, what: &str| match reported {
+        Some(reported) if kept as u64 > reported + tolerated_shortfall(reported) => {
+            Err(format!("{kept} {what} kept, Azure AD counts {reported}"))
+        }
+        _ => Ok(()),
+    };
+    over(read.users_reported, read.users, "users")?;
+    over(read.groups_reported, read.groups, "groups")
 }
 
 /// Refuses a read that lacks a group the sync is limited to; `names` names
@@ -77,6 +114,10 @@ mod tests {
     use crate::domain::directory::DirectoryGroup;
     use crate::domain::sync::fixtures::dir_user;
 
+    fn counts(users: usize, reported: u64) -> ReadCounts {
+        read(users, reported).counts()
+    }
+
     fn read(users: usize, reported: u64) -> DirectoryRead {
         DirectoryRead {
             snapshot: DirectorySnapshot {
@@ -92,17 +133,29 @@ mod tests {
 
     #[test]
     fn a_short_read_beyond_the_tolerance_is_refused() {
-        assert_eq!(check_counts(&read(2000, 2010)), Ok(()));
-        let refused = check_counts(&read(1980, 2000)).unwrap_err();
+        assert_eq!(check_counts(&counts(2000, 2010)), Ok(()));
+        let refused = check_counts(&counts(1980, 2000)).unwrap_err();
         assert!(
             refused.starts_with("Azure AD reported 2,000 users but returned only 1,980."),
             "{refused}"
         );
-        assert_eq!(check_counts(&read(95, 100)), Ok(()), "5 is tolerated");
-        assert!(check_counts(&read(94, 100)).is_err());
-        let mut unknown = read(10, 0);
+        assert_eq!(check_counts(&counts(95, 100)), Ok(()), "5 is tolerated");
+        assert!(check_counts(&counts(94, 100)).is_err());
+        let mut unknown = counts(10, 0);
         unknown.users_reported = None;
         assert_eq!(check_counts(&unknown), Ok(()));
+    }
+
+    #[test]
+    fn more_kept_than_azure_ad_counts_beyond_the_tolerance_is_refused() {
+        assert_eq!(check_no_surplus(&counts(2010, 2000)), Ok(()));
+        assert_eq!(
+            check_no_surplus(&counts(2011, 2000)),
+            Err("2011 users kept, Azure AD counts 2000".to_owned())
+        );
+        let mut unknown = counts(10, 0);
+        unknown.users_reported = None;
+        assert_eq!(check_no_surplus(&unknown), Ok(()));
     }
 
     #[test]

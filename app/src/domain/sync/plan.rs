@@ -362,6 +362,49 @@ impl ImportPlan {
     }
 }
 
+/// A plan as it is stored: its totals, and its rows in the order they are
+/// stored and applied ([`PlanEntry::all_of`]). Made by moving the plan's
+/// rows, not copying them, so that a large plan is held once while it is
+/// written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPlan {
+    pub totals: super::run::RunTotals,
+    /// How many users the directory returned.
+    pub directory_users: u64,
+    /// The tenant read.
+    pub tenant_id: Option<String>,
+    pub rows: Vec<PlanEntry>,
+}
+
+impl From<ImportPlan> for StoredPlan {
+    fn from(plan: ImportPlan) -> Self {
+        let totals = super::run::RunTotals::of_plan(&plan);
+        let ImportPlan {
+            added,
+            updated,
+            deactivated,
+            skipped,
+            groups,
+            directory_users,
+            tenant_id,
+            ..
+        } = plan;
+        let mut rows =
+            Vec::with_capacity(added.len() + updated.len() + deactivated.len() + skipped.len() + 1);
+        rows.extend(added.into_iter().map(PlanEntry::Add));
+        rows.extend(updated.into_iter().map(PlanEntry::Update));
+        rows.extend(deactivated.into_iter().map(PlanEntry::Deactivate));
+        rows.extend(skipped.into_iter().map(PlanEntry::Skip));
+        rows.push(PlanEntry::Groups(groups));
+        Self {
+            totals,
+            directory_users,
+            tenant_id,
+            rows: super::order::in_apply_order(rows),
+        }
+    }
+}
+
 /// One stored row of a plan: what the preview decided for one user, or the
 /// groups. Stored as it is and read back as it is, so the apply works on
 /// exactly what the admin confirmed.
@@ -381,15 +424,7 @@ impl PlanEntry {
     /// time), then the groups (applied together, after the users they
     /// refer to).
     pub fn all_of(plan: &ImportPlan) -> Vec<PlanEntry> {
-        let mut rows = Vec::with_capacity(
-            plan.added.len() + plan.updated.len() + plan.deactivated.len() + plan.skipped.len() + 1,
-        );
-        rows.extend(plan.added.iter().cloned().map(Self::Add));
-        rows.extend(plan.updated.iter().cloned().map(Self::Update));
-        rows.extend(plan.deactivated.iter().cloned().map(Self::Deactivate));
-        rows.extend(plan.skipped.iter().cloned().map(Self::Skip));
-        rows.push(Self::Groups(plan.groups.clone()));
-        super::order::in_apply_order(rows)
+        StoredPlan::from(plan.clone()).rows
     }
 
     /// The list the row is shown in; groups have a section of their own.

@@ -295,13 +295,13 @@ pub fn plan_import(
             new: change.and_then(|c| name(&c.new)),
         }
     };
-    for (((user, imported), decision), adopts_by) in candidates.iter().zip(decisions).zip(adopts_by)
+    // The candidates are moved into the plan, not copied: a first import
+    // of a large directory holds each new user once.
+    for (((user, imported), decision), adopts_by) in
+        candidates.into_iter().zip(decisions).zip(adopts_by)
     {
         match decision {
-            Decision::Skip(reason) => {
-                plan.skipped
-                    .push(skip(user, Some(imported.email.clone()), reason))
-            }
+            Decision::Skip(reason) => plan.skipped.push(skip(user, Some(imported.email), reason)),
             Decision::Unchanged => {
                 plan.unchanged += 1;
                 imported_ids.insert(user.id.clone());
@@ -310,7 +310,7 @@ pub fn plan_import(
                 imported_ids.insert(user.id.clone());
                 plan.updated.push(PlannedUpdate {
                     local_id: l.id,
-                    user: imported.clone(),
+                    user: imported,
                     manager_names: manager_names(&changes),
                     changes,
                     before: SyncedFields::of(l),
@@ -329,9 +329,7 @@ pub fn plan_import(
             }
             Decision::Add => {
                 imported_ids.insert(user.id.clone());
-                plan.added.push(PlannedAdd {
-                    user: imported.clone(),
-                });
+                plan.added.push(PlannedAdd { user: imported });
             }
         }
     }
