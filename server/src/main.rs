@@ -16,6 +16,14 @@ use server::sync::SchedulerPolicy;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than glibc's allocator: a preview of a large directory
+/// allocates millions of small strings from several threads, and glibc
+/// kept them spread over per-thread arenas it seldom hands back, so the
+/// server went on holding a preview's peak long after it ended (measured
+/// in the scale benchmark; the README has the figures).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
