@@ -54,11 +54,7 @@ impl Store {
     pub async fn remove_connection(&self, admin: &str, change: &str) -> Result<(), StoreError> {
         self.save_setting::<SavedConnection>(AZURE_CONNECTION, None, admin, &[change.to_owned()])
             .await?;
-        sqlx::query("DELETE FROM directory_mirror")
-            .execute(&self.pool)
-            .await
-            .map_err(super::db_error)?;
-        Ok(())
+        self.forget_directory().await
     }
 
     /// The last word on the client secret's expiry, for whichever secret
