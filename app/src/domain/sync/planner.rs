@@ -135,7 +135,8 @@ pub fn plan_import(
     let mut imported_ids: HashSet<String> = HashSet::new();
 
     // Scope and mapping.
-    let mut candidates: Vec<(&DirectoryUser, ImportedUser)> = Vec::new();
+    let mut candidates: Vec<(&DirectoryUser, ImportedUser)> =
+        Vec::with_capacity(directory.users.len());
     for user in &directory.users {
         if let Some(reason) = out_of_scope(user, options, scope.as_ref()) {
             match linked.get(user.id.as_str()) {
