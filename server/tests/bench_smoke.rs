@@ -37,6 +37,7 @@ async fn smoke(engine: Engine) {
     for name in [
         "peak memory, preview",
         "peak memory, apply",
+        "peak memory, re-sync preview",
         "preview page (50 rows)",
         "preview page with a search term",
         "re-sync preview",

@@ -8,9 +8,10 @@
 //! One run, per engine: the fetch floor, a full preview (time, peak
 //! memory), preview pages with and without a search term, the first apply
 //! (time, peak memory) against the bulk floor of the rows it wrote, then
-//! 10% of the users changed in Azure AD, a preview of the changes and its
-//! apply against the bulk floor of the rows that one wrote. Once: the plan
-//! alone, in process; a full preview with added Graph latency; the wasm.
+//! 10% of the users changed in Azure AD, a preview of the changes (time,
+//! peak memory) and its apply against the bulk floor of the rows that one
+//! wrote. Once: the plan alone, in process; a full preview with added Graph
+//! latency; the wasm.
 
 pub mod browser;
 pub mod floors;
@@ -269,7 +270,9 @@ async fn one_run(
     );
 
     sim.set_job_titles(changed_titles).await;
+    let memory = PeakMemory::watch(app.server.pid());
     let (resync, resync_preview) = app.timed_preview(false).await;
+    let resync_mb = memory.stop();
     let updated = app.planned(resync, "updated").await;
     assert!(updated > 0, "the re-sync updates users");
     samples.add(
@@ -279,6 +282,15 @@ async fn one_run(
         secs(resync_preview),
         None,
         Target::None,
+    );
+    // The kept directory and the platform's users are both loaded here.
+    samples.add(
+        "peak memory, re-sync preview",
+        e,
+        "MB",
+        resync_mb,
+        None,
+        Target::AtMost(memory_target),
     );
     if once {
         time_plan_alone(config, &db, samples).await;
