@@ -38,6 +38,20 @@ enum PartIn {
     Members(Vec<(String, BTreeMap<String, MemberKind>)>),
 }
 
+impl PartIn {
+    fn add_to(self, mirror: &mut DirectoryMirror) {
+        match self {
+            Self::Users(users) => mirror
+                .users
+                .extend(users.into_iter().map(|u| (u.id.clone(), u))),
+            Self::Groups(groups) => mirror
+                .groups
+                .extend(groups.into_iter().map(|g| (g.id.clone(), g))),
+            Self::Members(members) => mirror.members.extend(members),
+        }
+    }
+}
+
 /// The mirror cut into parts of about [`ITEMS_PER_PART`] items each.
 fn parts(mirror: &DirectoryMirror) -> Vec<PartOut<'_>> {
     let users: Vec<&DirectoryUser> = mirror.users.values().collect();
@@ -96,15 +110,9 @@ impl Store {
             )
             .fetch(&mut *tx);
             while let Some(body) = bodies.try_next().await.map_err(db_error)? {
-                match serde_json::from_str::<PartIn>(&body).map_err(|e| unreadable("part", e))? {
-                    PartIn::Users(users) => mirror
-                        .users
-                        .extend(users.into_iter().map(|u| (u.id.clone(), u))),
-                    PartIn::Groups(groups) => mirror
-                        .groups
-                        .extend(groups.into_iter().map(|g| (g.id.clone(), g))),
-                    PartIn::Members(members) => mirror.members.extend(members),
-                }
+                serde_json::from_str::<PartIn>(&body)
+                    .map_err(|e| unreadable("part", e))?
+                    .add_to(&mut mirror);
             }
         }
         tx.commit().await.map_err(db_error)?;
@@ -243,17 +251,11 @@ mod tests {
         let parts = parts(&mirror);
         let mut back = DirectoryMirror::default();
         for part in &parts {
-            match serde_json::from_str::<PartIn>(&serde_json::to_string(part).unwrap()).unwrap() {
-                PartIn::Users(users) => {
-                    assert!(users.len() <= ITEMS_PER_PART);
-                    back.users
-                        .extend(users.into_iter().map(|u| (u.id.clone(), u)))
-                }
-                PartIn::Groups(groups) => back
-                    .groups
-                    .extend(groups.into_iter().map(|g| (g.id.clone(), g))),
-                PartIn::Members(members) => back.members.extend(members),
+            let part: PartIn = serde_json::from_str(&serde_json::to_string(part).unwrap()).unwrap();
+            if let PartIn::Users(users) = &part {
+                assert!(users.len() <= ITEMS_PER_PART);
             }
+            part.add_to(&mut back);
         }
         assert_eq!(back, mirror);
         // 3 parts of users, 1 of groups, 2 of members (1,500 + 1,500 fill
